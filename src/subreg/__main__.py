@@ -1,0 +1,3 @@
+from subreg.cli import main
+
+raise SystemExit(main())

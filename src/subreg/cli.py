@@ -1,0 +1,151 @@
+"""The click layer: parse options, call one function, print what it returns.
+
+Exit codes are decided here and only here: 0 fine, 1 policy violations, 2 bad input or
+invocation, 3 a bug in subreg.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from subreg.errors import EXIT_INPUT, EXIT_INTERNAL, InputError, SubregError
+
+
+@dataclass
+class Outcome:
+    """What a command returns: its exit code and what to print."""
+
+    code: int
+    out: str = ""
+    err: str = ""
+
+
+@dataclass
+class Options:
+    repo: Path | None
+    today: dt.date
+
+    def project(self) -> Any:
+        from subreg.project import Project, find_root
+
+        return Project(find_root(self.repo or Path.cwd()), self.today)
+
+
+def _today(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date:
+    if value is None:
+        return dt.datetime.now(dt.UTC).date()
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date: write YYYY-MM-DD") from None
+
+
+def _ref(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        from subreg.gitrepo import check_ref
+
+        try:
+            check_ref(value)
+        except InputError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return value
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--repo", type=click.Path(file_okay=False, path_type=Path),
+              help="The compliance repo (default: found upward from the current folder).")
+@click.option("--today", callback=_today, metavar="YYYY-MM-DD",
+              help="Fix today's date, for reproducible runs (default: today in UTC).")
+@click.version_option(package_name="subreg")
+@click.pass_context
+def cli(ctx: click.Context, repo: Path | None, today: dt.date) -> None:
+    """Compliance-as-code for a company's list of GDPR subprocessors."""
+    ctx.obj = Options(repo, today)
+
+
+def _emit(outcome: Outcome) -> None:
+    if outcome.out:
+        click.echo(outcome.out, nl=not outcome.out.endswith("\n"))
+    if outcome.err:
+        click.echo(outcome.err, err=True, nl=not outcome.err.endswith("\n"))
+    raise SystemExit(outcome.code)
+
+
+base_option = click.option("--base", callback=_ref, metavar="REF",
+                           help="Base ref (default: merge-base with the default branch).")
+head_option = click.option("--head", callback=_ref, metavar="REF",
+                           help="Head ref (default: the working tree).")
+format_option = click.option("--format", "fmt", type=click.Choice(["text", "json"]),
+                             default="text", show_default=True, help="Output format.")
+
+
+@cli.command()
+@click.pass_obj
+def validate(opts: Options) -> None:
+    """Parse and schema-check the registry, the policy and the waivers."""
+    from subreg.commands.validate import run
+
+    _emit(run(opts))
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of a registry entry."""
+    from subreg.commands.validate import schema as run
+
+    _emit(run())
+
+
+@cli.command()
+@base_option
+@head_option
+@format_option
+@click.pass_obj
+def diff(opts: Options, base: str | None, head: str | None, fmt: str) -> None:
+    """Show what changed in the registry between two refs."""
+    from subreg.commands.diff import run
+
+    _emit(run(opts, base, head, fmt))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `subreg` command."""
+    try:
+        cli.main(args=argv, prog_name="subreg", standalone_mode=False)
+    except SystemExit as exc:
+        return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_INPUT
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return EXIT_INPUT
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_INPUT
+    except InputError as exc:
+        click.echo(str(exc), err=True)
+        return EXIT_INPUT
+    except SubregError as exc:
+        click.echo(f"subreg: internal error: {exc}", err=True)
+        return exc.exit_code
+    except Exception as exc:  # a bug: say so, without dumping a traceback on users
+        if os.environ.get("SUBREG_DEBUG"):
+            traceback.print_exc()
+        click.echo(
+            f"subreg: internal error ({type(exc).__name__}: {exc}); this is a bug in subreg. "
+            "Set SUBREG_DEBUG=1 to see the traceback.", err=True,
+        )
+        return EXIT_INTERNAL
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""`subreg validate` and `subreg schema`."""
+
+from __future__ import annotations
+
+import json
+
+from subreg import registry as reg
+from subreg.cli import Options, Outcome
+from subreg.errors import EXIT_INPUT, EXIT_OK, InputError, Problem
+from subreg.model import Policy, Subprocessor
+
+
+def run(opts: Options) -> Outcome:
+    """Every problem of the registry, the policy and the waivers; exit 0 or 2."""
+    from subreg.project import find_root
+
+    root = find_root(opts.repo or __import__("pathlib").Path.cwd())
+    from subreg.project import Project
+
+    project = Project(root, opts.today)
+    problems: list[Problem] = []
+    policy: Policy | None = None
+    try:
+        policy = project.policy
+    except InputError as exc:
+        problems.extend(exc.problems or [Problem(reg.POLICY, 0, 0, str(exc))])
+    try:
+        project.waivers  # noqa: B018 - reading is validating
+    except InputError as exc:
+        problems.extend(exc.problems)
+    files = reg.worktree_files(root)
+    count = 0
+    if files is not None:
+        try:
+            count = len(reg.build(files, policy))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        lines = [str(p) for p in sorted(set(problems))]
+        lines.append(f"{len(lines)} problem{'s' if len(lines) != 1 else ''} found")
+        return Outcome(EXIT_INPUT, err="\n".join(lines) + "\n")
+    return Outcome(EXIT_OK, f"ok: {count} subprocessors, {reg.POLICY} and waivers are valid\n")
+
+
+def schema() -> Outcome:
+    doc = Subprocessor.model_json_schema()
+    doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    doc["title"] = "subreg registry entry"
+    return Outcome(EXIT_OK, json.dumps(doc, indent=2, sort_keys=True) + "\n")

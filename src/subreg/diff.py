@@ -1,0 +1,154 @@
+"""What changed in the registry between two states: added, removed, renamed, modified.
+
+Renames follow the identity rule of SPEC section 4, not git's similarity score:
+registry files look alike, and git happily pairs two unrelated companies. A file that
+moved to a new id is a rename only when its legal entity (`legal_name`, else `name`,
+compared ignoring case, spaces and punctuation) is the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from subreg.model import Policy, Subprocessor, identity
+from subreg.registry import Registry
+
+Kind = Literal["added", "removed", "renamed", "modified"]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One subprocessor's change between base and head."""
+
+    kind: Kind
+    id: str  # the id at head (at base for a removal)
+    old: Subprocessor | None
+    new: Subprocessor | None
+    fields: dict[str, dict[str, Any]] = field(default_factory=dict)  # field -> {old, new}
+    material: bool = False
+    baseline: bool = False  # the registry did not exist at base: nothing needs notice
+
+    @property
+    def old_id(self) -> str | None:
+        return self.old.id if self.old else None
+
+    @property
+    def replaced_entity(self) -> bool:
+        """The legal entity changed under the same id: a replacement (SPEC 4)."""
+        return bool(self.old and self.new and identity(self.old.entity) != identity(self.new.entity))
+
+    @property
+    def needs_notice(self) -> bool:
+        """SPEC 4: an addition, a material change or a replacement of an entry with
+        personal data that is not opt-in (or one that newly becomes such)."""
+        if self.baseline or self.new is None or not self.new.needs_notice():
+            return False
+        if self.kind == "added":
+            return True
+        assert self.old is not None
+        return self.material or self.replaced_entity or not self.old.needs_notice()
+
+    @property
+    def notice_is_new(self) -> bool:
+        """The head notice differs from the entry's notice at base."""
+        if self.new is None or self.new.notice is None:
+            return False
+        return self.old is None or self.old.notice != self.new.notice
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "material": self.material, "fields": self.fields}
+
+
+# Lists whose order carries no meaning: compared as sets.
+_DUMP_EXCLUDE = {"id", "path"}
+
+
+def dump(sp: Subprocessor) -> dict[str, Any]:
+    return sp.model_dump(mode="json", exclude=_DUMP_EXCLUDE)
+
+
+def field_changes(old: Subprocessor, new: Subprocessor) -> dict[str, dict[str, Any]]:
+    """Top-level fields whose value changed, old -> new; list order is ignored."""
+    a, b = dump(old), dump(new)
+    candidates = [k for k in a if a[k] != b[k]]
+    if not candidates:
+        return {}
+    from deepdiff import DeepDiff  # costly import: only when something differs
+
+    diff = DeepDiff(
+        {k: a[k] for k in candidates}, {k: b[k] for k in candidates},
+        ignore_order=True, threshold_to_diff_deeper=0,
+    )
+    roots = {str(k) for k in diff.affected_root_keys}
+    return {k: {"old": a[k], "new": b[k]} for k in candidates if k in roots}
+
+
+def compare(base: Registry, head: Registry, policy: Policy) -> list[Change]:
+    """Every change from base to head, ordered by id."""
+    material = set(policy.material_fields)
+    baseline = not base.exists
+    removed = {i: base[i] for i in base.entries if i not in head}
+    added = {i: head[i] for i in head.entries if i not in base}
+    changes: list[Change] = []
+
+    # Pair moved files by legal entity; one-to-one, in id order for stable results.
+    by_entity: dict[str, list[str]] = {}
+    for rid in sorted(removed):
+        by_entity.setdefault(identity(removed[rid].entity), []).append(rid)
+    for aid in sorted(added):
+        candidates = by_entity.get(identity(added[aid].entity))
+        if candidates:
+            rid = candidates.pop(0)
+            old, new = removed.pop(rid), added.pop(aid)
+            fields = field_changes(old, new)
+            changes.append(Change("renamed", aid, old, new, fields, bool(material & fields.keys())))
+
+    for aid, sp in added.items():
+        changes.append(Change("added", aid, None, sp, baseline=baseline))
+    for rid, sp in removed.items():
+        changes.append(Change("removed", rid, sp, None))
+    for sid in base.entries:
+        if sid in head and base[sid] != head[sid]:
+            fields = field_changes(base[sid], head[sid])
+            if fields:
+                changes.append(Change("modified", sid, base[sid], head[sid], fields,
+                                      bool(material & fields.keys())))
+    changes.sort(key=lambda c: (c.id, c.kind))
+    return changes
+
+
+def as_json(changes: list[Change], base: str, head: str) -> dict[str, Any]:
+    """SPEC 6: the `subreg diff --format json` document."""
+    return {
+        "base": base,
+        "head": head,
+        "added": [c.id for c in changes if c.kind == "added"],
+        "removed": [c.id for c in changes if c.kind == "removed"],
+        "renamed": [{"from": c.old_id, "to": c.id} for c in changes if c.kind == "renamed"],
+        "modified": [c.as_json() for c in changes if c.fields],
+    }
+
+
+def as_text(changes: list[Change], base: str, head: str) -> str:
+    lines = [f"registry changes {base[:12]}..{head[:12] if head != 'worktree' else head}"]
+    if not changes:
+        lines.append("  no changes")
+    for c in changes:
+        if c.kind == "renamed":
+            lines.append(f"  renamed   {c.old_id} -> {c.id}")
+        elif c.kind != "modified":
+            lines.append(f"  {c.kind:<9} {c.id}")
+        if c.fields:
+            tag = "material" if c.material else "not material"
+            lines.append(f"  modified  {c.id} ({tag})")
+            for name, values in c.fields.items():
+                lines.append(f"      {name}: {_short(values['old'])} -> {_short(values['new'])}")
+    return "\n".join(lines) + "\n"
+
+
+def _short(value: Any) -> str:
+    import json
+
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= 120 else text[:117] + "..."

@@ -1,0 +1,264 @@
+"""The only module that runs git.
+
+Git is run as a plain subprocess with arguments we build: a ref from the command line or
+from a pull request is checked before git sees it (no value starting with `-`, no
+control characters) and is always placed after `--end-of-options`, so it can never be
+taken as an option. Blobs are read through one persistent `git cat-file --batch`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from subreg.errors import InputError, SubregError
+
+_ENV = {
+    **os.environ,
+    "LC_ALL": "C",
+    "GIT_TERMINAL_PROMPT": "0",
+    "GIT_OPTIONAL_LOCKS": "0",
+    "GIT_PAGER": "cat",
+}
+_BAD_REF = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|^-|^/|/$|\.lock$")
+ZERO = "0" * 40
+
+
+def check_ref(ref: str) -> str:
+    """Refuse a ref that git could read as an option or that is not a plain name."""
+    if ref.startswith("-"):
+        raise InputError(f"refusing ref {ref!r}: a ref may not start with '-'")
+    base = re.sub(r"[~^]\d*$", "", ref)  # allow HEAD~1 / main^ style suffixes
+    while base != (base := re.sub(r"[~^]\d*$", "", base)):
+        pass
+    if not ref or _BAD_REF.search(base):
+        raise InputError(f"refusing ref {ref!r}: not a valid git ref")
+    return ref
+
+
+@dataclass(frozen=True)
+class TreeItem:
+    mode: str
+    sha: str
+    size: int
+    path: str  # relative to the compliance repo
+
+
+@dataclass(frozen=True)
+class FileChange:
+    old_sha: str  # ZERO when added
+    new_sha: str  # ZERO when deleted
+    new_mode: str
+    path: str  # relative to the compliance repo
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    parents: tuple[str, ...]
+    time: int  # committer date, epoch seconds
+    changes: tuple[FileChange, ...]
+
+
+class Git:
+    """A git repository seen from a compliance repo that may be a subfolder of it."""
+
+    def __init__(self, where: Path) -> None:
+        self.cwd = where
+        out = self._run(["rev-parse", "--show-toplevel", "--show-prefix"], fail=None)
+        if out is None:
+            raise InputError(f"{where} is not inside a git repository")
+        lines = out.decode().split("\n")
+        self.top = Path(lines[0])
+        self.prefix = lines[1]  # e.g. "" or "compliance/"
+        self._catfile: CatFile | None = None
+
+    def _run(self, args: list[str], fail: str | None = "git failed", stdin: bytes | None = None) -> bytes | None:
+        proc = subprocess.run(
+            ["git", *args], cwd=self.cwd, env=_ENV, input=stdin,
+            capture_output=True, check=False,
+        )
+        if proc.returncode != 0:
+            if fail is None:
+                return None
+            detail = proc.stderr.decode(errors="replace").strip().splitlines()
+            raise InputError(f"{fail}: {detail[-1] if detail else 'git exited ' + str(proc.returncode)}")
+        return proc.stdout
+
+    def run(self, args: list[str], fail: str = "git failed") -> bytes:
+        out = self._run(args, fail)
+        assert out is not None
+        return out
+
+    # -- refs ---------------------------------------------------------------------
+
+    def resolve(self, ref: str) -> str:
+        """The commit a ref names; exit 2 when it names none."""
+        check_ref(ref)
+        out = self._run(["rev-parse", "--verify", "--quiet", "--end-of-options", ref + "^{commit}"], None)
+        if out is None:
+            hint = " (this is a shallow clone: fetch full history with fetch-depth: 0)" if self.shallow() else ""
+            raise InputError(f"unknown ref {ref!r}: no such commit in this repository{hint}")
+        return out.decode().strip()
+
+    def try_resolve(self, ref: str) -> str | None:
+        out = self._run(["rev-parse", "--verify", "--quiet", "--end-of-options", ref + "^{commit}"], None)
+        return out.decode().strip() if out else None
+
+    def shallow(self) -> bool:
+        return self.run(["rev-parse", "--is-shallow-repository"]).strip() == b"true"
+
+    def require_full_history(self) -> None:
+        if self.shallow():
+            raise InputError(
+                "this is a shallow clone, and subreg needs the full history of registry/: "
+                "run `git fetch --unshallow`, or in GitHub Actions check out with "
+                "`fetch-depth: 0`"
+            )
+
+    def head(self) -> str | None:
+        return self.try_resolve("HEAD")
+
+    def merge_base(self, a: str, b: str) -> str:
+        out = self._run(["merge-base", "--end-of-options", a, b], None)
+        if not out:
+            raise InputError(
+                f"{a[:12]} and {b[:12]} have no common history (unrelated histories): "
+                "pass --base explicitly"
+            )
+        return out.decode().strip()
+
+    def default_base(self, head: str) -> str:
+        """Merge-base of head with the default branch: origin/HEAD, origin/main, main."""
+        for ref in ("origin/HEAD", "origin/main", "main"):
+            sha = self.try_resolve(ref)
+            if sha:
+                return self.merge_base(sha, head)
+        raise InputError("no default branch found (origin/HEAD, origin/main or main): pass --base")
+
+    # -- trees and blobs ----------------------------------------------------------
+
+    def tree(self, commit: str, folder: str) -> list[TreeItem] | None:
+        """Files under `folder` at `commit`; None when the folder does not exist there."""
+        out = self.run(["ls-tree", "-r", "-z", "-l", "--full-tree", commit, "--", self.prefix + folder])
+        if not out:
+            return None
+        items = []
+        for rec in out.split(b"\0"):
+            if not rec:
+                continue
+            meta, _, path = rec.partition(b"\t")
+            mode, kind, sha, size = meta.decode().split()
+            if kind != "blob":
+                continue
+            items.append(TreeItem(mode, sha, int(size) if size.isdigit() else 0, self._rel(path)))
+        return items
+
+    def _rel(self, path: bytes) -> str:
+        text = path.decode("utf-8", errors="surrogateescape")
+        return text[len(self.prefix):] if text.startswith(self.prefix) else text
+
+    @property
+    def blobs(self) -> CatFile:
+        if self._catfile is None:
+            self._catfile = CatFile(self.cwd)
+        return self._catfile
+
+    def close(self) -> None:
+        if self._catfile is not None:
+            self._catfile.close()
+            self._catfile = None
+
+    # -- history ------------------------------------------------------------------
+
+    def log(self, revs: list[str], folder: str, first_parent: bool = False) -> Iterator[Commit]:
+        """Commits that touched `folder`, oldest first, each with its file changes.
+
+        One `git log --raw -z` process. Renames are not asked of git: registry files
+        look alike, so subreg pairs moved files itself by legal entity. Merge commits
+        are diffed against their first parent.
+        """
+        args = [
+            "log", "--raw", "-z", "--no-renames", "--no-abbrev", "--reverse",
+            "--diff-merges=first-parent", "--format=%x01%H %ct %P",
+        ]
+        if first_parent:
+            args.append("--first-parent")
+        args += ["--end-of-options", *revs, "--", self.prefix + folder]
+        out = self.run(args, "git log failed")
+        for chunk in out.split(b"\x01")[1:]:
+            header, _, rest = chunk.partition(b"\n")
+            sha, time, *parents = header.decode().split()
+            fields = rest.lstrip(b"\n\0").split(b"\0")
+            changes = []
+            i = 0
+            while i + 1 < len(fields):
+                meta = fields[i].decode()
+                if not meta.startswith(":"):
+                    i += 1
+                    continue
+                _old_mode, new_mode, old_sha, new_sha, _status = meta[1:].split()
+                changes.append(FileChange(old_sha, new_sha, new_mode, self._rel(fields[i + 1])))
+                i += 2
+            yield Commit(sha, tuple(parents), int(time), tuple(changes))
+
+    def last_commit_time(self, folder: str) -> int | None:
+        out = self.run(["log", "-1", "--format=%ct", "--", self.prefix + folder])
+        return int(out) if out.strip() else None
+
+
+class CatFile:
+    """One persistent `git cat-file --batch` for every blob a command reads."""
+
+    def __init__(self, cwd: Path) -> None:
+        self._proc = subprocess.Popen(
+            ["git", "cat-file", "--batch"], cwd=cwd, env=_ENV,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        )
+
+    def read_many(self, shas: Iterable[str]) -> Iterator[tuple[str, bytes]]:
+        """(sha, content) for each sha, in order; requests are written by a thread so
+        that neither side of the pipe can fill up and block the other."""
+        wanted = list(dict.fromkeys(shas))
+        stdin, stdout = self._proc.stdin, self._proc.stdout
+        assert stdin is not None and stdout is not None
+        writer = threading.Thread(target=_write_requests, args=(stdin, wanted), daemon=True)
+        writer.start()
+        try:
+            for sha in wanted:
+                header = stdout.readline().split()
+                if len(header) != 3:
+                    raise SubregError(f"git cat-file could not read object {sha}")
+                size = int(header[2])
+                data = stdout.read(size + 1)[:-1]
+                yield sha, data
+        finally:
+            writer.join()
+
+    def read(self, sha: str) -> bytes:
+        return next(self.read_many([sha]))[1]
+
+    def close(self) -> None:
+        if self._proc.stdin:
+            self._proc.stdin.close()
+        self._proc.wait()
+        if self._proc.stdout:
+            self._proc.stdout.close()
+
+
+def _write_requests(stdin: IO[bytes], shas: list[str]) -> None:
+    stdin.write("".join(sha + "\n" for sha in shas).encode())
+    stdin.flush()
+
+
+def blob_sha(data: bytes) -> str:
+    """The id git gives a blob with this content (to compare a work tree with a commit)."""
+    import hashlib
+
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()

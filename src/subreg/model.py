@@ -1,0 +1,360 @@
+"""The pydantic models of what subreg reads: a registry entry, the policy, the waivers.
+
+Every scalar arrives from yamlio as text; these types decide what the text means, and
+refuse what a careful reader would not guess at (`yes` for true, `01/10/2024` for a date).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+from pydantic.json_schema import SkipJsonSchema
+
+from subreg import yamlio
+from subreg.errors import InputError, Problem
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
+_CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_LANG = re.compile(r"[a-z]{2,3}")
+
+
+def _date(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        raise ValueError(f"{value!r} is not a date: write it as YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a real date (YYYY-MM-DD)") from None
+
+
+def _bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise ValueError(f"{value!r} is not a boolean: write true or false")
+
+
+def _int(value: Any) -> Any:
+    if isinstance(value, str) and not re.fullmatch(r"-?\d{1,9}", value):
+        raise ValueError(f"{value!r} is not a whole number")
+    return value
+
+
+def _line(value: str) -> str:
+    if _CONTROL_LINE.search(value):
+        raise ValueError("control characters (including line breaks) are not allowed here")
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value.strip()
+
+
+def _text(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("control characters are not allowed in text")
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value.strip()
+
+
+def _https(value: str) -> str:
+    value = _line(value)
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.hostname or " " in value:
+        raise ValueError(f"{value!r} is not an https:// link (only https links are allowed)")
+    return value
+
+
+def _contact(value: str) -> str:
+    value = _line(value)
+    if value.startswith("https://"):
+        return _https(value)
+    if re.fullmatch(r"[^@\s<>\"',;]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}", value):
+        return value
+    raise ValueError(f"{value!r} is neither an e-mail address nor an https:// link")
+
+
+def _id(value: str) -> str:
+    if not ID_PATTERN.fullmatch(value):
+        raise ValueError(f"{value!r} is not an id (lowercase letters, digits and dashes)")
+    return value
+
+
+@cache
+def countries() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 codes that Babel can name."""
+    from babel import Locale
+
+    not_countries = {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
+    return frozenset(
+        code for code in Locale("en").territories if len(code) == 2 and code.isalpha()
+    ) - not_countries
+
+
+def _location(value: str) -> str:
+    if value in ("EU", "Global") or value in countries():
+        return value
+    hint = ""
+    if value.upper() in countries() or value.upper() == "EU":
+        hint = f" (did you mean {value.upper()!r}?)"
+    elif value.lower() == "global":
+        hint = " (did you mean 'Global'?)"
+    raise ValueError(
+        f"{value!r} is not a location: use an ISO 3166-1 alpha-2 code, EU or Global{hint}"
+    )
+
+
+def _lang(value: str) -> str:
+    if not _LANG.fullmatch(value):
+        raise ValueError(f"{value!r} is not a language code such as en or fr")
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_date)]
+Bool = Annotated[bool, BeforeValidator(_bool)]
+Int = Annotated[int, BeforeValidator(_int)]
+Line = Annotated[str, AfterValidator(_line)]
+Text = Annotated[str, AfterValidator(_text)]
+Url = Annotated[str, AfterValidator(_https)]
+Contact = Annotated[str, AfterValidator(_contact)]
+Id = Annotated[str, AfterValidator(_id)]
+Location = Annotated[str, AfterValidator(_location)]
+Lang = Annotated[str, AfterValidator(_lang)]
+LangText = dict[Lang, Text]
+Tier = Literal["core", "infrastructure", "integration"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Certification(_Strict):
+    name: Line
+    expires_on: Date | None = None
+
+
+class Security(_Strict):
+    encryption_at_rest: Bool
+    encryption_in_transit: Bool
+    breach_notice_hours: Annotated[Int, Field(ge=0)]
+    audit_rights: Bool
+
+
+class DueDiligence(_Strict):
+    assessed_on: Date
+    risk: Literal["low", "medium", "high"]
+    frameworks: list[Line] = []
+
+
+class Notice(_Strict):
+    announced_on: Date
+    effective_on: Date
+
+
+class Subprocessor(_Strict):
+    """One registry entry (`registry/<id>.yaml`)."""
+
+    name: Line
+    legal_name: Line | None = None
+    address: Line | None = None
+    contact: Contact | None = None
+    subprocessors_url: Url | None = None
+    tier: Tier
+    personal_data: Bool
+    opt_in: Bool | None = None
+    locations: Annotated[list[Location], Field(min_length=1)]
+    regions: list[Annotated[str, AfterValidator(_id)]] | None = None
+    purpose: LangText
+    data_processed: LangText
+    certifications: list[Certification] = []
+    transfer_mechanisms: list[Line] = []
+    dpa_signed_on: Date | None = None
+    security: Security | None = None
+    due_diligence: DueDiligence | None = None
+    notice: Notice | None = None
+    replaces: Id | None = None
+    website: Url | None = None
+    retired_on: Date | None = None
+    # Set by the registry, not read from YAML.
+    id: SkipJsonSchema[str] = Field(default="", exclude=True)
+    path: SkipJsonSchema[str] = Field(default="", exclude=True)
+
+    @model_validator(mode="after")
+    def _defaults(self) -> Subprocessor:
+        if self.opt_in is None:
+            object.__setattr__(self, "opt_in", self.tier == "integration")
+        return self
+
+    @property
+    def entity(self) -> str:
+        """The contracting legal entity, the identity used for renames and duplicates."""
+        return self.legal_name or self.name
+
+    def needs_notice(self) -> bool:
+        """SPEC 4: only entries with personal data that are not opt-in need notices."""
+        return self.personal_data and not self.opt_in
+
+
+def identity(name: str) -> str:
+    """A name compared ignoring case, spaces and punctuation."""
+    return "".join(ch for ch in name.casefold() if ch.isalnum())
+
+
+class Region(_Strict):
+    name: LangText
+    location: LangText
+
+
+_DEFAULTS_FILE = Path(__file__).with_name("data") / "defaults.yaml"
+
+
+@cache
+def _defaults() -> dict[str, Any]:
+    data: dict[str, Any] = yamlio.loads(_DEFAULTS_FILE.read_bytes(), str(_DEFAULTS_FILE)).data
+    return data
+
+
+MaterialField = Literal[
+    "name", "legal_name", "address", "contact", "subprocessors_url", "tier",
+    "personal_data", "opt_in", "locations", "regions", "purpose", "data_processed",
+    "certifications", "transfer_mechanisms", "dpa_signed_on", "security",
+    "due_diligence", "replaces", "website", "retired_on",
+]
+
+
+class Policy(_Strict):
+    """`policies/policy.yaml`: the organisation's commitments."""
+
+    company: Line
+    notice_period_days: Annotated[Int, Field(ge=1, le=3650)]
+    languages: Annotated[list[Lang], Field(min_length=1)]
+    contacts: Annotated[dict[Annotated[str, AfterValidator(_id)], Contact], Field(min_length=1)]
+    regions: Annotated[dict[Annotated[str, AfterValidator(_id)], Region], Field(min_length=1)]
+    material_fields: list[MaterialField] = Field(
+        default_factory=lambda: list(_defaults()["material_fields"])
+    )
+    certification_warning_days: Annotated[Int, Field(ge=0)] = 30
+    public_url: Url | None = None
+    max_breach_notice_hours: Annotated[Int, Field(ge=0)] = 72
+    due_diligence_max_age_days: Annotated[Int, Field(ge=1)] = 365
+    adequate_countries: list[Location] = Field(
+        default_factory=lambda: list(_defaults()["adequate_countries"])
+    )
+    recognized_certifications: list[Line] = Field(
+        default_factory=lambda: list(_defaults()["recognized_certifications"])
+    )
+
+    @model_validator(mode="after")
+    def _unique_languages(self) -> Policy:
+        if len(set(self.languages)) != len(self.languages):
+            raise ValueError("languages: each language may appear once")
+        return self
+
+    @property
+    def sender(self) -> str:
+        """The address notices come from: the privacy contact, else the first e-mail."""
+        mails = [c for c in self.contacts.values() if "@" in c and "://" not in c]
+        return self.contacts.get("privacy", mails[0] if mails else "") if mails else ""
+
+
+class Waiver(_Strict):
+    check: Annotated[str, AfterValidator(_id)]
+    subprocessor: Id
+    reason: Text
+    approved_by: Line
+    expires_on: Date
+
+
+# ---------------------------------------------------------------------------
+# Turning a Doc into a model, with every problem located.
+
+M = TypeVar("M", bound=BaseModel)
+
+_VOCABULARY: frozenset[str] = frozenset(
+    name
+    for model in (Subprocessor, Certification, Security, DueDiligence, Notice, Policy, Region, Waiver)
+    for name in model.model_fields
+) - {"id", "path"}
+
+
+def _message(err: Any) -> tuple[str, bool]:
+    """A readable message for one pydantic error, and whether it concerns a key."""
+    kind, loc = err["type"], err["loc"]
+    field = loc[-1] if loc else ""
+    if kind == "extra_forbidden":
+        close = difflib.get_close_matches(str(field), _VOCABULARY, n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return f"unknown field '{field}'{hint}", True
+    if kind == "missing":
+        return f"missing required field '{field}'", False
+    msg = str(err["msg"])
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    label = ".".join(str(p) for p in loc if not isinstance(p, int)) or "document"
+    if kind in ("model_type", "dict_type") and err.get("input") is None:
+        msg = "expected a mapping, found nothing"
+    elif kind == "list_type":
+        msg = "expected a list"
+    return f"{label}: {msg}", False
+
+
+def parse(model: type[M], doc: yamlio.Doc) -> M:
+    """Validate `doc` as `model`; every problem is reported at its line and column."""
+    if not isinstance(doc.data, dict):
+        found = "an empty file" if doc.data is None else f"a {type(doc.data).__name__}"
+        if isinstance(doc.data, list):
+            found = "a list"
+        raise InputError(problems=[doc.problem((), f"expected a mapping of fields, found {found}")])
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        problems: list[Problem] = []
+        for err in exc.errors():
+            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            msg, on_key = _message(err)
+            if err["type"] == "missing":
+                problems.append(doc.problem(loc[:-1], msg))
+            else:
+                problems.append(doc.problem(loc, msg, key=on_key))
+        raise InputError(problems=problems) from None
+
+
+def parse_waivers(doc: yamlio.Doc) -> list[Waiver]:
+    """`policies/waivers.yaml`: a list of waivers (an empty file is no waivers)."""
+    if doc.data is None:
+        return []
+    if not isinstance(doc.data, list):
+        raise InputError(problems=[doc.problem((), "expected a list of waivers")])
+    waivers, problems = [], []
+    for i, item in enumerate(doc.data):
+        sub = yamlio.Doc(doc.path, item, _shift(doc.marks, i), _shift(doc.key_marks, i))
+        try:
+            waivers.append(parse(Waiver, sub))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems=problems)
+    return waivers
+
+
+def _shift(marks: dict[yamlio.Path, tuple[int, int]], index: int) -> dict[yamlio.Path, tuple[int, int]]:
+    return {loc[1:]: pos for loc, pos in marks.items() if loc[:1] == (index,)}

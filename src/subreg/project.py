@@ -1,0 +1,157 @@
+"""A compliance repo: where it is, its policy and waivers, its registry at any ref."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from subreg import registry as reg
+from subreg.errors import InputError, Problem
+from subreg.gitrepo import Git, blob_sha
+from subreg.model import Policy, Waiver
+from subreg.registry import Registry
+
+WORKTREE = "worktree"
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder, from `start` upward, that holds policies/policy.yaml."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / reg.POLICY).is_file():
+            return folder
+    raise InputError(
+        f"no {reg.POLICY} in {start} or any folder above it: run subreg inside a "
+        "compliance repo, pass --repo, or create one with `subreg init DIR`"
+    )
+
+
+@dataclass(frozen=True)
+class Range:
+    """base..head, resolved. `head` is a commit sha, or WORKTREE."""
+
+    base: str
+    head: str
+    base_label: str
+    head_label: str
+
+
+class Project:
+    def __init__(self, root: Path, today: dt.date) -> None:
+        self.root = root
+        self.today = today
+        self._trees: dict[str, Registry] = {}
+
+    @cached_property
+    def policy(self) -> Policy:
+        policy = reg.load_policy(self.root)
+        from babel import Locale, UnknownLocaleError
+
+        for lang in policy.languages:
+            try:
+                Locale.parse(lang)
+            except (UnknownLocaleError, ValueError):
+                raise InputError.at(reg.POLICY, f"unknown language {lang!r}") from None
+        return policy
+
+    @cached_property
+    def waivers(self) -> list[Waiver]:
+        return reg.load_waivers(self.root)
+
+    @cached_property
+    def git(self) -> Git:
+        return Git(self.root)
+
+    # -- registries -----------------------------------------------------------------
+
+    @cached_property
+    def worktree(self) -> Registry:
+        files = reg.worktree_files(self.root)
+        if files is None:
+            return Registry(exists=False)
+        return reg.build(files, self.policy)
+
+    def at(self, commit: str, label: str = "") -> Registry:
+        """The registry at a commit, read straight from git objects (no checkout)."""
+        if commit == WORKTREE:
+            return self.worktree
+        if commit not in self._trees:
+            items = self.git.tree(commit, reg.FOLDER)
+            if items is None:
+                self._trees[commit] = Registry(exists=False)
+            else:
+                self._trees[commit] = reg.build(self._blobs(items, label or commit[:12]), self.policy, label or commit[:12])
+        return self._trees[commit]
+
+    def _blobs(self, items: list, label: str) -> list[tuple[str, bytes | Problem]]:
+        out: list[tuple[str, bytes | Problem]] = []
+        readable = []
+        for item in items:
+            if not (item.path.endswith(".yaml") or item.path.endswith(".yml")) or "/." in item.path:
+                continue
+            if "/" in item.path[len(reg.FOLDER) + 1:]:
+                continue  # files in subfolders are not entries
+            if item.mode == "120000":
+                out.append((item.path, Problem(f"{label}:{item.path}", 0, 0,
+                                               "is a symlink; subreg reads regular files only")))
+            elif item.size > reg.yamlio.MAX_BYTES:
+                out.append((item.path, Problem(f"{label}:{item.path}", 0, 0,
+                                               f"file is {item.size:,} bytes; the limit is {reg.yamlio.MAX_BYTES:,}")))
+            else:
+                readable.append(item)
+        shas = {i.sha: i.path for i in readable}
+        contents = dict(self.git.blobs.read_many(shas))
+        out.extend((i.path, contents[i.sha]) for i in readable)
+        return out
+
+    def pair(self, rng: Range) -> tuple[Registry, Registry]:
+        """(base, head). Entries unchanged since base are shared with head, so only the
+        files the change touched are read from git at base."""
+        head = self.at(rng.head, rng.head_label)
+        items = self.git.tree(rng.base, reg.FOLDER)
+        if items is None:
+            return Registry(exists=False), head
+        if rng.head == WORKTREE:
+            head_shas = {sp.path: blob_sha(reg.read_file(self.root, sp.path)) for sp in head}
+        else:
+            head_items = self.git.tree(rng.head, reg.FOLDER) or []
+            head_shas = {i.path: i.sha for i in head_items}
+        base = Registry()
+        changed = []
+        for item in items:
+            sid = reg.entry_id(item.path)
+            if head_shas.get(item.path) == item.sha and sid in head:
+                base.entries[sid] = head[sid]
+                base.docs[sid] = head.docs[sid]
+            else:
+                changed.append(item)
+        other = reg.build(self._blobs(changed, rng.base_label), self.policy, rng.base_label)
+        base.entries.update(other.entries)
+        base.docs.update(other.docs)
+        base.entries = dict(sorted(base.entries.items()))
+        return base, head
+
+    # -- refs -----------------------------------------------------------------------
+
+    def resolve(self, base: str | None, head: str | None) -> Range:
+        """Resolve --base/--head; head defaults to the working tree, base to the
+        merge-base of head with the default branch."""
+        git = self.git
+        git.require_full_history()
+        if head is None:
+            head_sha, head_label = WORKTREE, WORKTREE
+            tip = git.head()
+        else:
+            head_sha = tip = git.resolve(head)
+            head_label = head
+        if base is not None:
+            base_sha = git.resolve(base)
+            if tip is not None:
+                git.merge_base(base_sha, tip)  # refuse unrelated histories
+            return Range(base_sha, head_sha, base, head_label)
+        if tip is None:
+            raise InputError("this repository has no commits yet: commit the registry first, or pass --base")
+        base_sha = git.default_base(tip)
+        return Range(base_sha, head_sha, base_sha[:12], head_label)

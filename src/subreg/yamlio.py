@@ -1,0 +1,194 @@
+"""The strict YAML reader used for every file subreg reads.
+
+YAML is read as data, never as a program: every scalar stays text (so `NO` is Norway
+and `2024-13-01` reaches the schema as text, to be refused there), anchors, aliases,
+merge keys and tags are refused, duplicate keys are refused, nesting is capped, and
+files are size-checked before parsing. Each value keeps its line and column so that
+schema errors can be reported as `path:line:col: message`.
+
+The document is built straight from libyaml's event stream (CSafeLoader where it is
+compiled in): that is both faster than composing nodes and iterative, so deep nesting
+cannot exhaust the stack.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from subreg.errors import InputError, Problem
+
+MAX_BYTES = 1024 * 1024
+MAX_DEPTH = 32
+
+try:  # pragma: no branch - depends on how PyYAML was built
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover
+    _Loader = yaml.SafeLoader
+
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_STR_TAGS = frozenset({None, "!", "tag:yaml.org,2002:str"})
+
+Path = tuple[str | int, ...]
+
+
+@dataclass
+class Doc:
+    """A parsed YAML document: plain data plus the position of every value."""
+
+    path: str
+    data: Any
+    # position (1-based line, col) of each value, and of each mapping key, by path
+    marks: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    key_marks: dict[Path, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, loc: Path, key: bool = False) -> tuple[int, int]:
+        """Best position for `loc`: the value (or key), else the nearest parent."""
+        table = self.key_marks if key else self.marks
+        while loc:
+            if loc in table:
+                return table[loc]
+            if loc in self.marks:
+                return self.marks[loc]
+            loc = loc[:-1]
+        return self.marks.get((), (1, 1))
+
+    def problem(self, loc: Path, message: str, key: bool = False) -> Problem:
+        line, col = self.where(loc, key)
+        return Problem(self.path, line, col, message)
+
+
+def decode(raw: bytes, path: str) -> str:
+    """Bytes to text: UTF-8 only (a BOM is fine), no NUL bytes, size capped."""
+    if len(raw) > MAX_BYTES:
+        raise InputError.at(path, f"file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}")
+    if b"\x00" in raw:
+        line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
+        raise InputError.at(path, "binary file (NUL byte); expected UTF-8 YAML text", line)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputError.at(
+            path, f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
+            line, col,
+        ) from None
+
+
+def loads(raw: bytes, path: str) -> Doc:
+    """Parse one YAML document from bytes, strictly. Raises InputError."""
+    text = decode(raw, path)
+    try:
+        return _build(text, path)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        msg = " ".join(s for s in (exc.context, exc.problem) if s) or "invalid YAML"
+        if mark is None:  # pragma: no cover - libyaml always marks its errors
+            raise InputError.at(path, f"invalid YAML: {msg}") from None
+        raise InputError.at(path, f"invalid YAML: {msg}", mark.line + 1, mark.column + 1) from None
+    except yaml.YAMLError as exc:  # pragma: no cover - unmarked reader errors
+        raise InputError.at(path, f"invalid YAML: {exc}") from None
+
+
+def _pos(mark: Any) -> tuple[int, int]:
+    return (mark.line + 1, mark.column + 1)
+
+
+def _fail(path: str, mark: Any, message: str) -> InputError:
+    line, col = _pos(mark)
+    return InputError.at(path, message, line, col)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _build(text: str, path: str) -> Doc:
+    doc = Doc(path, None)
+    marks, key_marks = doc.marks, doc.key_marks
+    loader = _Loader(text)
+    # Each frame: [container, its path, pending key (mappings), set of keys seen]
+    stack: list[list[Any]] = []
+    documents = 0
+    try:
+        while True:
+            ev = loader.get_event()
+            if ev is None:  # pragma: no cover - StreamEndEvent comes first
+                break
+            cls = type(ev)
+            if cls is yaml.ScalarEvent or cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
+                if ev.anchor is not None:
+                    raise _fail(path, ev.start_mark, f"YAML anchors are not allowed (&{ev.anchor})")
+                tag = ev.tag
+                if cls is yaml.ScalarEvent:
+                    if tag not in _STR_TAGS:
+                        raise _fail(path, ev.start_mark, f"YAML tags are not allowed ({tag})")
+                    value: Any = ev.value
+                    if not ev.style and value in _NULLS:
+                        value = None
+                    new_frame = None
+                else:
+                    if tag is not None and not ev.implicit:
+                        raise _fail(path, ev.start_mark, f"YAML tags are not allowed ({tag})")
+                    value = {} if cls is yaml.MappingStartEvent else []
+                    new_frame = value
+                if not stack:
+                    loc: Path = ()
+                    doc.data = value
+                else:
+                    frame = stack[-1]
+                    parent = frame[0]
+                    if type(parent) is list:
+                        loc = (*frame[1], len(parent))
+                        parent.append(value)
+                    elif frame[2] is _NO_KEY:
+                        # this node is a mapping key
+                        if cls is not yaml.ScalarEvent:
+                            raise _fail(path, ev.start_mark, "mapping keys must be plain text")
+                        key = "" if value is None else value
+                        if key == "<<" and not ev.style:
+                            raise _fail(path, ev.start_mark, "YAML merge keys (<<) are not allowed")
+                        kloc = (*frame[1], key)
+                        if key in parent:
+                            first = key_marks[kloc][0]
+                            raise _fail(
+                                path, ev.start_mark,
+                                f"duplicate key '{key}' (first defined on line {first})",
+                            )
+                        parent[key] = None
+                        key_marks[kloc] = _pos(ev.start_mark)
+                        frame[2] = key
+                        continue
+                    else:
+                        loc = (*frame[1], frame[2])
+                        parent[frame[2]] = value
+                        frame[2] = _NO_KEY
+                marks[loc] = _pos(ev.start_mark)
+                if new_frame is not None:
+                    if len(stack) >= MAX_DEPTH:
+                        raise _fail(path, ev.start_mark, f"nesting deeper than {MAX_DEPTH} levels")
+                    stack.append([new_frame, loc, _NO_KEY])
+            elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
+                stack.pop()
+            elif cls is yaml.AliasEvent:
+                raise _fail(path, ev.start_mark, f"YAML aliases are not allowed (*{ev.anchor})")
+            elif cls is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise _fail(path, ev.start_mark, "only one YAML document per file is allowed")
+            elif cls is yaml.StreamEndEvent:
+                break
+    finally:
+        loader.dispose()
+    return doc
+
+
+class _NoKey:
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return "<no key>"
+
+
+_NO_KEY: Any = _NoKey()
