@@ -118,6 +118,25 @@ def diff(opts: Options, base: str | None, head: str | None, fmt: str) -> None:
     _emit(run(opts, base, head, fmt))
 
 
+@cli.command()
+@base_option
+@head_option
+@click.option("--all", "everything", is_flag=True,
+              help="Run the per-subprocessor checks on every subprocessor, not only those changed.")
+@format_option
+@click.option("--junit-xml", "junit_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the findings as JUnit XML.")
+@click.option("--sarif", "sarif_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the findings as SARIF 2.1.0.")
+@click.pass_obj
+def check(opts: Options, base: str | None, head: str | None, everything: bool, fmt: str,
+          junit_path: Path | None, sarif_path: Path | None) -> None:
+    """Run every built-in and custom policy check on base..head (the merge gate)."""
+    from subreg.commands.check import run
+
+    _emit(run(opts, base, head, everything, fmt, junit_path, sarif_path))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `subreg` command."""
     try:

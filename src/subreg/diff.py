@@ -8,7 +8,9 @@ compared ignoring case, spaces and punctuation) is the same.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 from subreg.model import Policy, Subprocessor, identity
@@ -17,7 +19,7 @@ from subreg.registry import Registry
 Kind = Literal["added", "removed", "renamed", "modified"]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Change:
     """One subprocessor's change between base and head."""
 
@@ -25,9 +27,16 @@ class Change:
     id: str  # the id at head (at base for a removal)
     old: Subprocessor | None
     new: Subprocessor | None
-    fields: dict[str, dict[str, Any]] = field(default_factory=dict)  # field -> {old, new}
+    changed: frozenset[str] = frozenset()  # top-level fields whose value changed
     material: bool = False
     baseline: bool = False  # the registry did not exist at base: nothing needs notice
+
+    @cached_property
+    def fields(self) -> dict[str, dict[str, Any]]:
+        """Changed fields, old -> new (JSON values), found by deepdiff."""
+        if self.old is None or self.new is None or not self.changed:
+            return {}
+        return field_changes(self.old, self.new)
 
     @property
     def old_id(self) -> str | None:
@@ -68,6 +77,26 @@ def dump(sp: Subprocessor) -> dict[str, Any]:
     return sp.model_dump(mode="json", exclude=_DUMP_EXCLUDE)
 
 
+def _canonical(value: Any) -> Any:
+    """A value with every list sorted, so that order-only differences vanish."""
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [_canonical(v) for v in value]
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
+    return value
+
+
+def changed_fields(old: Subprocessor, new: Subprocessor) -> frozenset[str]:
+    """Names of the top-level fields that differ (list order ignored). Cheap: this
+    runs for every change of a long history, where deepdiff would cost a millisecond
+    a call."""
+    if old == new:
+        return frozenset()
+    a, b = dump(old), dump(new)
+    return frozenset(k for k in a if a[k] != b[k] and _canonical(a[k]) != _canonical(b[k]))
+
+
 def field_changes(old: Subprocessor, new: Subprocessor) -> dict[str, dict[str, Any]]:
     """Top-level fields whose value changed, old -> new; list order is ignored."""
     a, b = dump(old), dump(new)
@@ -101,19 +130,19 @@ def compare(base: Registry, head: Registry, policy: Policy) -> list[Change]:
         if candidates:
             rid = candidates.pop(0)
             old, new = removed.pop(rid), added.pop(aid)
-            fields = field_changes(old, new)
-            changes.append(Change("renamed", aid, old, new, fields, bool(material & fields.keys())))
+            changed = changed_fields(old, new)
+            changes.append(Change("renamed", aid, old, new, changed, bool(material & changed)))
 
     for aid, sp in added.items():
         changes.append(Change("added", aid, None, sp, baseline=baseline))
     for rid, sp in removed.items():
         changes.append(Change("removed", rid, sp, None))
     for sid in base.entries:
-        if sid in head and base[sid] != head[sid]:
-            fields = field_changes(base[sid], head[sid])
-            if fields:
-                changes.append(Change("modified", sid, base[sid], head[sid], fields,
-                                      bool(material & fields.keys())))
+        if sid in head:
+            changed = changed_fields(base[sid], head[sid])
+            if changed:
+                changes.append(Change("modified", sid, base[sid], head[sid], changed,
+                                      bool(material & changed)))
     changes.sort(key=lambda c: (c.id, c.kind))
     return changes
 
@@ -126,7 +155,7 @@ def as_json(changes: list[Change], base: str, head: str) -> dict[str, Any]:
         "added": [c.id for c in changes if c.kind == "added"],
         "removed": [c.id for c in changes if c.kind == "removed"],
         "renamed": [{"from": c.old_id, "to": c.id} for c in changes if c.kind == "renamed"],
-        "modified": [c.as_json() for c in changes if c.fields],
+        "modified": [c.as_json() for c in changes if c.changed],
     }
 
 
@@ -139,7 +168,7 @@ def as_text(changes: list[Change], base: str, head: str) -> str:
             lines.append(f"  renamed   {c.old_id} -> {c.id}")
         elif c.kind != "modified":
             lines.append(f"  {c.kind:<9} {c.id}")
-        if c.fields:
+        if c.changed:
             tag = "material" if c.material else "not material"
             lines.append(f"  modified  {c.id} ({tag})")
             for name, values in c.fields.items():
@@ -148,7 +177,5 @@ def as_text(changes: list[Change], base: str, head: str) -> str:
 
 
 def _short(value: Any) -> str:
-    import json
-
     text = json.dumps(value, ensure_ascii=False, sort_keys=True)
     return text if len(text) <= 120 else text[:117] + "..."

@@ -25,6 +25,7 @@ _ENV = {
     "GIT_TERMINAL_PROMPT": "0",
     "GIT_OPTIONAL_LOCKS": "0",
     "GIT_PAGER": "cat",
+    "GIT_LITERAL_PATHSPECS": "1",
 }
 _BAD_REF = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|^-|^/|/$|\.lock$")
 ZERO = "0" * 40
@@ -177,7 +178,8 @@ class Git:
 
     # -- history ------------------------------------------------------------------
 
-    def log(self, revs: list[str], folder: str, first_parent: bool = False) -> Iterator[Commit]:
+    def log(self, revs: list[str], folder: str, paths: list[str] | None = None,
+            first_parent: bool = False) -> Iterator[Commit]:
         """Commits that touched `folder`, oldest first, each with its file changes.
 
         One `git log --raw -z` process. Renames are not asked of git: registry files
@@ -185,12 +187,13 @@ class Git:
         are diffed against their first parent.
         """
         args = [
-            "log", "--raw", "-z", "--no-renames", "--no-abbrev", "--reverse",
+            "log", "--raw", "-z", "--no-renames", "--no-abbrev", "--reverse", "--full-history",
             "--diff-merges=first-parent", "--format=%x01%H %ct %P",
         ]
         if first_parent:
             args.append("--first-parent")
-        args += ["--end-of-options", *revs, "--", self.prefix + folder]
+        pathspecs = [self.prefix + p for p in paths] if paths else [self.prefix + folder]
+        args += ["--end-of-options", *revs, "--", *pathspecs]
         out = self.run(args, "git log failed")
         for chunk in out.split(b"\x01")[1:]:
             header, _, rest = chunk.partition(b"\n")

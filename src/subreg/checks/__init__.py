@@ -1,0 +1,1 @@
+"""The built-in policy checks, as pytest modules (one rule per test function)."""

@@ -1,0 +1,27 @@
+"""No subprocessor is listed twice.
+
+Two entries with the same `name` (ignoring case, spaces and punctuation) confuse
+customers and split one company's obligations across two records.
+"""
+
+from __future__ import annotations
+
+from subreg.findings import Verdict
+from subreg.model import identity
+from subreg.registry import Registry
+
+
+def test_duplicate(registry: Registry) -> None:
+    """Every entry has a distinct name."""
+    seen: dict[str, str] = {}
+    clashes = []
+    for sp in registry:
+        key = identity(sp.name)
+        if key in seen:
+            clashes.append((seen[key], sp))
+        else:
+            seen[key] = sp.id
+    if clashes:
+        first, sp = clashes[0]
+        text = "; ".join(f"{b.id} has the same name as {a} ({b.name!r})" for a, b in clashes)
+        raise Verdict(text, (sp.path, registry.line(sp.id, "name")))

@@ -1,0 +1,47 @@
+"""`subreg check`: the merge gate."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from subreg import findings as fd
+from subreg import runner, session
+from subreg.cli import Options, Outcome
+from subreg.errors import EXIT_OK, EXIT_VIOLATIONS
+from subreg.outputs import write_atomic
+from subreg.report import github, junit, sarif, text
+
+
+def run(opts: Options, base: str | None, head: str | None, everything: bool, fmt: str,
+        junit_path: Path | None, sarif_path: Path | None) -> Outcome:
+    project = opts.project()
+    project.waivers  # noqa: B018 - a malformed waivers file stops the run before anything
+    sess = session.prepare(project, base, head, everything)
+    found = runner.run(sess)
+    totals = fd.summary(found, sess.passed)
+    assert sess.rng is not None
+    if junit_path:
+        write_atomic(junit_path, junit.render(found, totals))
+    if sarif_path:
+        from subreg import __version__
+
+        write_atomic(sarif_path, sarif.render(found, __version__))
+    in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if in_actions and summary_file:
+        md = github.summary(found, totals, sess.changes, "subreg check")
+        with open(summary_file, "a", encoding="utf-8") as fh:
+            fh.write(md)
+    if fmt == "json":
+        doc = {"base": sess.rng.base, "head": sess.rng.head, "today": project.today.isoformat(),
+               "findings": [f.as_json() for f in found], "summary": totals}
+        out = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    else:
+        header = f"subreg check {sess.rng.base_label}..{sess.rng.head_label}: " \
+                 f"{len(sess.changes)} change(s), {len(sess.scope)} subprocessor(s) in scope"
+        out = text.render(found, totals, header)
+        if in_actions:
+            out = github.annotations(found) + out
+    return Outcome(EXIT_VIOLATIONS if totals["failed"] else EXIT_OK, out)

@@ -1,0 +1,169 @@
+"""One pass over the history of registry/.
+
+One `git log --raw -z` process lists every commit that touched the registry with the
+blobs it changed; one persistent `git cat-file --batch` reads each blob once; each blob
+is parsed once, cached by its id. Never a git process per commit.
+
+From that pass come: for each notice value of each entry, the first commit (earliest
+committer date) that contains it, for the backdating rule; for each entry the commits
+that changed it; and, along first-parent history, each commit's registry changes, for
+the nightly replay.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from subreg import diff
+from subreg import registry as reg
+from subreg.errors import InputError, Problem
+from subreg.gitrepo import ZERO, Commit, Git
+from subreg.model import Notice, Policy, Subprocessor
+from subreg.registry import Registry
+
+
+def utc_date(epoch: int) -> dt.date:
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).date()
+
+
+@dataclass
+class Step:
+    """A first-parent commit that changed the registry, and what it changed."""
+
+    sha: str
+    time: int
+    changes: list[diff.Change]
+
+    @property
+    def date(self) -> dt.date:
+        return utc_date(self.time)
+
+
+@dataclass
+class History:
+    # (entry id, notice) -> (committer time, sha) of the first commit containing it
+    sightings: dict[tuple[str, Notice], tuple[int, str]] = field(default_factory=dict)
+    # entry id -> shas of the commits that changed its file, oldest first
+    commits_of: dict[str, list[str]] = field(default_factory=dict)
+    # entry id -> time of the first commit that contained it
+    first_seen: dict[str, int] = field(default_factory=dict)
+    steps: list[Step] = field(default_factory=list)
+    # invalid files met in old commits: (sha, problem)
+    problems: list[tuple[str, Problem]] = field(default_factory=list)
+    # registry state at the last replayed commit: path -> entry
+    final: dict[str, Subprocessor] = field(default_factory=dict)
+
+    def notice_first_seen(self, ids: Iterable[str | None], notice: Notice) -> tuple[dt.date, str] | None:
+        """Date and commit of the first commit that contains `notice` for any of `ids`."""
+        found = [self.sightings[(i, notice)] for i in ids if i and (i, notice) in self.sightings]
+        if not found:
+            return None
+        time, sha = min(found)
+        return utc_date(time), sha
+
+
+class Reader:
+    """Parses registry blobs once each, keeping what was invalid."""
+
+    def __init__(self, git: Git) -> None:
+        self.git = git
+        self.cache: dict[str, Subprocessor | InputError] = {}
+
+    def load(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Read and parse every (sha, path) not yet cached, in one cat-file stream."""
+        todo = {sha: path for sha, path in pairs if sha != ZERO and sha not in self.cache}
+        for sha, raw in self.git.blobs.read_many(todo):
+            path = todo[sha]
+            try:
+                self.cache[sha] = reg.parse_entry(raw, path, sha[:12])[0]
+            except InputError as exc:
+                self.cache[sha] = exc
+
+    def get(self, sha: str, path: str) -> Subprocessor | None:
+        if sha == ZERO:
+            return None
+        if sha not in self.cache:
+            self.load([(sha, path)])
+        value = self.cache[sha]
+        if isinstance(value, InputError):
+            return None
+        # the same content may stand at another path: the id comes from the path
+        if value.path != path:
+            value = value.model_copy(update={"id": reg.entry_id(path), "path": path})
+        return value
+
+
+def _entry_path(path: str) -> bool:
+    name = path[len(reg.FOLDER) + 1:]
+    return path.startswith(reg.FOLDER + "/") and "/" not in name and name.endswith(".yaml")
+
+
+def scan(
+    git: Git,
+    policy: Policy,
+    revs: list[str],
+    paths: list[str] | None = None,
+    replay_from: str | None = None,
+) -> History:
+    """Walk the commits of `revs` that touched the registry (or `paths` in it).
+
+    With `replay_from` (a commit sha, the tip of the first-parent chain) every
+    first-parent commit is also turned into a Step with its registry changes.
+    """
+    hist = History()
+    commits = [c for c in git.log(revs, reg.FOLDER if paths is None else "", paths=paths)]
+    reader = Reader(git)
+    reader.load((ch.new_sha, ch.path) for c in commits for ch in c.changes if _entry_path(ch.path))
+    for c in commits:
+        for ch in c.changes:
+            if not _entry_path(ch.path) or ch.new_sha == ZERO:
+                continue
+            sid = reg.entry_id(ch.path)
+            hist.commits_of.setdefault(sid, []).append(c.sha)
+            hist.first_seen[sid] = min(hist.first_seen.get(sid, c.time), c.time)
+            value = reader.cache.get(ch.new_sha)
+            if isinstance(value, InputError):
+                hist.problems.extend((c.sha, p) for p in value.problems)
+                continue
+            if value is not None and value.notice is not None:
+                key = (sid, value.notice)
+                seen = hist.sightings.get(key)
+                if seen is None or (c.time, c.sha) < seen:
+                    hist.sightings[key] = (c.time, c.sha)
+    if replay_from is not None:
+        _replay(git, policy, hist, commits, replay_from, reader)
+    return hist
+
+
+def _replay(git: Git, policy: Policy, hist: History, commits: list[Commit], tip: str, reader: Reader) -> None:
+    by_sha = {c.sha: c for c in commits}
+    chain = git.run(["rev-list", "--first-parent", "--reverse", "--end-of-options", tip]).split()
+    state: dict[str, str] = {}  # path -> blob sha, along first-parent history
+    for raw_sha in chain:
+        commit = by_sha.get(raw_sha.decode())
+        if commit is None:
+            continue
+        before = Registry(exists=bool(state))
+        after = Registry()
+        for ch in commit.changes:
+            if not _entry_path(ch.path):
+                continue
+            old = reader.get(state.get(ch.path, ZERO), ch.path)
+            if old is not None:
+                before.entries[old.id] = old
+            if ch.new_sha == ZERO:
+                state.pop(ch.path, None)
+            else:
+                state[ch.path] = ch.new_sha
+            new = reader.get(ch.new_sha, ch.path)
+            if new is not None:
+                after.entries[new.id] = new
+        changes = diff.compare(before, after, policy)
+        if changes:
+            hist.steps.append(Step(commit.sha, commit.time, changes))
+    for path, sha in state.items():
+        sp = reader.get(sha, path)
+        if sp is not None:
+            hist.final[path] = sp

@@ -1,0 +1,199 @@
+"""The pytest plugin: the fixtures that make a pytest function a policy check.
+
+Registered through the `pytest11` entry point, so plain `pytest checks/` works in a
+compliance repo; `subreg check` and `subreg audit` run the same plugin in-process.
+
+Fixtures (the API of custom checks):
+
+- `subprocessor`: one test per registry entry in scope (on a pull request, the entries
+  the change touches; with `--all` and in the audit, every current entry). Its
+  attributes are the YAML field names, plus `id` and `path`; absent optional fields
+  are `None`.
+- `registry`: the registry at head (iterable of subprocessors; `registry["id"]`).
+- `base_registry`: the registry at base.
+- `change`: one test per change of base..head (`kind`, `id`, `old`, `new`, `fields`,
+  `material`, `needs_notice`, `notice_is_new`).
+- `changes`: the list of all of them.
+- `policy`: `policies/policy.yaml`.
+- `today`: the date of the run (`--today`).
+- `history`: what the git history says (first commit of each notice, ...).
+
+A failing assertion is a finding; its check id is the test name without `test_`, with
+dashes for underscores. `@pytest.mark.severity("warning")` makes failures warnings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
+from subreg import findings as fd
+from subreg.diff import Change
+from subreg.history import History
+from subreg.model import Policy, Subprocessor
+from subreg.registry import Registry
+from subreg.session import Session
+
+# Set by subreg's in-process runner; None under plain pytest.
+ACTIVE: Session | None = None
+
+_SESSION_KEY = pytest.StashKey[Session]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "severity(level): 'error' (default) or 'warning'")
+
+
+def _session(config: pytest.Config) -> Session:
+    if ACTIVE is not None:
+        return ACTIVE
+    if _SESSION_KEY not in config.stash:
+        from pathlib import Path
+
+        from subreg.project import Project, find_root
+
+        project = Project(find_root(Path.cwd()), dt.datetime.now(dt.UTC).date())
+        from subreg.session import standalone
+
+        config.stash[_SESSION_KEY] = standalone(project)
+    return config.stash[_SESSION_KEY]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "subprocessor" in metafunc.fixturenames:
+        scope = _session(metafunc.config).scope
+        metafunc.parametrize("subprocessor", scope, ids=scope, indirect=True)
+    if "change" in metafunc.fixturenames:
+        changes = _session(metafunc.config).changes
+        metafunc.parametrize("change", range(len(changes)), indirect=True,
+                             ids=[f"{c.kind}:{c.id}" for c in changes])
+
+
+@pytest.fixture
+def subprocessor(request: pytest.FixtureRequest) -> Subprocessor:
+    """One registry entry at head (parametrized over the entries in scope)."""
+    return _session(request.config).registry[request.param]
+
+
+@pytest.fixture
+def change(request: pytest.FixtureRequest) -> Change:
+    """One change of base..head (parametrized over all of them)."""
+    return _session(request.config).changes[request.param]
+
+
+@pytest.fixture
+def registry(request: pytest.FixtureRequest) -> Registry:
+    """The registry at head."""
+    return _session(request.config).registry
+
+
+@pytest.fixture
+def base_registry(request: pytest.FixtureRequest) -> Registry:
+    """The registry at base."""
+    return _session(request.config).base_registry
+
+
+@pytest.fixture
+def changes(request: pytest.FixtureRequest) -> list[Change]:
+    """Every change of base..head, ordered by id."""
+    return _session(request.config).changes
+
+
+@pytest.fixture
+def policy(request: pytest.FixtureRequest) -> Policy:
+    """The organisation's policy (policies/policy.yaml)."""
+    return _session(request.config).project.policy
+
+
+@pytest.fixture
+def today(request: pytest.FixtureRequest) -> dt.date:
+    """The date of the run (`--today`, else today in UTC)."""
+    return _session(request.config).today
+
+
+@pytest.fixture
+def history(request: pytest.FixtureRequest) -> History:
+    """What git history says: first commit of each notice, commits of each entry."""
+    return _session(request.config).history
+
+
+@pytest.fixture
+def session(request: pytest.FixtureRequest) -> Session:
+    """Everything at once (used by the built-in checks)."""
+    return _session(request.config)
+
+
+# -- turning test outcomes into findings (only under subreg's runner) -------------
+
+def check_id(item: pytest.Item) -> str:
+    name = getattr(item, "originalname", None) or item.name.split("[")[0]
+    return name.removeprefix("test_").replace("_", "-")
+
+
+def _target(item: pytest.Item, sess: Session) -> tuple[str | None, str, Registry]:
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if "subprocessor" in params:
+        sid = params["subprocessor"]
+        return sid, sess.registry[sid].path, sess.registry
+    if "change" in params:
+        ch = sess.changes[params["change"]]
+        if ch.new is not None:
+            return ch.id, ch.new.path, sess.registry
+        assert ch.old is not None
+        return ch.id, ch.old.path, sess.base_registry
+    return None, "registry", sess.registry
+
+
+_FIELD = re.compile(r"subprocessor\.(\w+)")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+    outcome = yield
+    sess = ACTIVE
+    if sess is None:
+        return
+    report = outcome.get_result()
+    if report.when != "call" and not (report.failed and report.when == "setup"):
+        return
+    if report.passed:
+        sess.passed += 1
+        return
+    if not report.failed:
+        return
+    sid, path, reg = _target(item, sess)
+    marker = item.get_closest_marker("severity")
+    severity: fd.Severity = "warning" if marker and marker.args and marker.args[0] == "warning" else "error"
+    exc = call.excinfo.value if call.excinfo else None
+    line = 1
+    if isinstance(exc, fd.Verdict):
+        message = exc.message
+        severity = exc.severity or severity
+        if sid is not None and exc.field:
+            line = reg.line(sid, *exc.field)
+        elif exc.field and isinstance(exc.field[0], str) and exc.field[0].startswith("registry/"):
+            path, line = exc.field[0], int(exc.field[1]) if len(exc.field) > 1 else 1
+    elif isinstance(exc, AssertionError):
+        text = str(exc).strip()
+        message = text.splitlines()[0] if text else "assertion failed"
+        if message.startswith("assert "):
+            message = f"assertion failed: {message}"
+        if sid is not None and call.excinfo is not None:
+            statement = str(call.excinfo.traceback[-1].statement)
+            fieldname = _FIELD.search(statement)
+            if fieldname:
+                line = reg.line(sid, fieldname.group(1))
+    else:
+        message = f"the check itself failed: {type(exc).__name__}: {exc}"
+    sess.findings.append(fd.make(check_id(item), severity, sid, path, line, message))
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    sess = ACTIVE
+    if sess is not None and report.failed:
+        text = str(report.longrepr).strip().splitlines()
+        sess.problems.append(f"{report.nodeid}: cannot load the check: {text[-1] if text else 'error'}")

@@ -1,0 +1,1 @@
+"""Report formats: each turns findings into text; none decides the exit code."""

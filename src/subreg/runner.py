@@ -1,0 +1,73 @@
+"""Runs the built-in and custom checks in-process with pytest, through the plugin."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sys
+from pathlib import Path
+
+from subreg import findings as fd
+from subreg.errors import InputError
+from subreg.session import Session
+
+BUILTIN = Path(__file__).with_name("checks")
+
+
+def run(session: Session) -> list[fd.Finding]:
+    """Every check on the session; returns the findings with waivers applied."""
+    import pytest
+
+    from subreg import plugin
+
+    root = session.project.root
+    targets = [str(BUILTIN)]
+    custom = root / "checks"
+    if custom.is_dir() and not custom.is_symlink():
+        targets.append(str(custom))
+    args = [
+        *targets, "-c", str(BUILTIN / "pytest.ini"), "--rootdir", str(root),
+        "-p", "subreg.plugin", "-p", "no:cacheprovider", "-p", "no:stepwise",
+        "--import-mode=importlib", "-q", "-o", "console_output_style=classic",
+    ]
+    before = set(sys.modules)
+    plugin.ACTIVE = session
+    saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    buffer = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+            code = pytest.main(args)
+    finally:
+        plugin.ACTIVE = None
+        if saved is None:
+            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
+        # Checks are imported anew on each run: a long-lived process (a test suite)
+        # must not keep one repo's custom checks for the next.
+        for name in set(sys.modules) - before:
+            mod = sys.modules.get(name)
+            file = getattr(mod, "__file__", None) or ""
+            if file.startswith(str(root)) or file.startswith(str(BUILTIN)):
+                del sys.modules[name]
+    if session.problems:
+        raise InputError("\n".join(session.problems))
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
+        tail = buffer.getvalue().strip().splitlines()[-5:]
+        raise InputError("the checks could not run: " + " | ".join(tail))
+    waivers = session.project.waivers
+    lines = _waiver_lines(session)
+    return fd.apply_waivers(session.findings, waivers, session.today, lines)
+
+
+def _waiver_lines(session: Session) -> dict[int, int]:
+    from subreg import registry as reg
+    from subreg import yamlio
+
+    path = session.project.root / reg.WAIVERS
+    if not path.is_file():
+        return {}
+    doc = yamlio.loads(reg.read_file(session.project.root, reg.WAIVERS), reg.WAIVERS)
+    return {loc[0]: pos[0] for loc, pos in doc.marks.items() if len(loc) == 1 and isinstance(loc[0], int)}

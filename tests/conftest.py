@@ -1,0 +1,153 @@
+"""Shared fixtures: real compliance repos in real git repositories, with controlled
+commit dates and isolated git configuration, and a runner for the real CLI."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import os
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from subreg.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+GIT_ENV = {
+    "GIT_CONFIG_GLOBAL": "/dev/null",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_AUTHOR_NAME": "Test",
+    "GIT_AUTHOR_EMAIL": "test@example.com",
+    "GIT_COMMITTER_NAME": "Test",
+    "GIT_COMMITTER_EMAIL": "test@example.com",
+}
+
+POLICY: dict[str, Any] = {
+    "company": "Example Corp",
+    "notice_period_days": 30,
+    "languages": ["en", "fr"],
+    "contacts": {"privacy": "privacy@example.com", "dpo": "dpo@example.com"},
+    "regions": {
+        "eu": {"name": {"en": "European Union", "fr": "Union européenne"},
+               "location": {"en": "EU-West (Frankfurt)", "fr": "UE-Ouest (Francfort)"}},
+        "us": {"name": {"en": "United States", "fr": "États-Unis"},
+               "location": {"en": "US-East (Virginia)", "fr": "US-Est (Virginie)"}},
+    },
+}
+
+ENTRY: dict[str, Any] = {
+    "name": "Acme Analytics",
+    "legal_name": "Acme Analytics GmbH",
+    "tier": "core",
+    "personal_data": True,
+    "locations": ["DE"],
+    "purpose": {"en": "Product analytics", "fr": "Analyse produit"},
+    "data_processed": {"en": "Usage events", "fr": "Événements d'usage"},
+    "certifications": [{"name": "ISO 27001", "expires_on": "2030-01-01"}],
+    "transfer_mechanisms": ["SCC"],
+    "dpa_signed_on": "2024-01-01",
+    "security": {"encryption_at_rest": True, "encryption_in_transit": True,
+                 "breach_notice_hours": 48, "audit_rights": True},
+    "due_diligence": {"assessed_on": "2025-01-01", "risk": "low", "frameworks": ["GDPR"]},
+}
+
+
+def entry(**overrides: Any) -> dict[str, Any]:
+    """A valid registry entry; a value of None removes the field."""
+    data = copy.deepcopy(ENTRY)
+    for key, value in overrides.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    return data
+
+
+def dump(data: Any) -> str:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False)
+
+
+def epoch(day: str) -> int:
+    return int(dt.datetime.fromisoformat(day + "T12:00:00+00:00").timestamp())
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+class Repo:
+    """A compliance repo in a real git repository."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.mkdir(parents=True, exist_ok=True)
+        self.git("init", "-q", "-b", "main")
+        self.write("policies/policy.yaml", dump(POLICY))
+
+    def env(self, day: str | None = None) -> dict[str, str]:
+        env = {**os.environ, **GIT_ENV}
+        if day:
+            stamp = f"@{epoch(day)} +0000"
+            env.update(GIT_AUTHOR_DATE=stamp, GIT_COMMITTER_DATE=stamp)
+        return env
+
+    def git(self, *args: str, day: str | None = None) -> str:
+        proc = subprocess.run(["git", *args], cwd=self.path, env=self.env(day),
+                              capture_output=True, text=True, check=True)
+        return proc.stdout.strip()
+
+    def write(self, rel: str, text: str | bytes) -> Path:
+        target = self.path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            target.write_bytes(text)
+        else:
+            target.write_text(text, encoding="utf-8")
+        return target
+
+    def put(self, sp_id: str, **overrides: Any) -> Path:
+        return self.write(f"registry/{sp_id}.yaml", dump(entry(**overrides)))
+
+    def policy(self, **overrides: Any) -> None:
+        data = copy.deepcopy(POLICY)
+        data.update(overrides)
+        self.write("policies/policy.yaml", dump(data))
+
+    def remove(self, rel: str) -> None:
+        (self.path / rel).unlink()
+
+    def commit(self, day: str, message: str = "change") -> str:
+        self.git("add", "-A")
+        self.git("commit", "-q", "--allow-empty", "-m", message, day=day)
+        return self.git("rev-parse", "HEAD")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    return Repo(tmp_path / "compliance")
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Run the real `subreg` entry point in-process; returns code, stdout, stderr."""
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    for key, value in GIT_ENV.items():
+        monkeypatch.setenv(key, value)
+
+    def invoke(*args: str | Path) -> Result:
+        capsys.readouterr()
+        code = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return Result(code, out, err)
+
+    yield invoke
