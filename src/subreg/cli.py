@@ -32,11 +32,19 @@ class Outcome:
 class Options:
     repo: Path | None
     today: dt.date
+    _project: Any = None
 
     def project(self) -> Any:
-        from subreg.project import Project, find_root
+        """The compliance repo, found upward from --repo or the current folder."""
+        if self._project is None:
+            from subreg.project import Project, find_root
 
-        return Project(find_root(self.repo or Path.cwd()), self.today)
+            self._project = Project(find_root(self.repo or Path.cwd()), self.today)
+        return self._project
+
+    def close(self) -> None:
+        if self._project is not None:
+            self._project.close()
 
 
 def _today(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date:
@@ -71,6 +79,7 @@ def _ref(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str
 def cli(ctx: click.Context, repo: Path | None, today: dt.date) -> None:
     """Compliance-as-code for a company's list of GDPR subprocessors."""
     ctx.obj = Options(repo, today)
+    ctx.call_on_close(ctx.obj.close)
 
 
 def _emit(outcome: Outcome) -> None:

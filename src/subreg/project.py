@@ -44,6 +44,10 @@ class Project:
         self.today = today
         self._trees: dict[str, Registry] = {}
 
+    def close(self) -> None:
+        if "git" in self.__dict__:
+            self.git.close()
+
     @cached_property
     def policy(self) -> Policy:
         policy = reg.load_policy(self.root)

@@ -12,12 +12,8 @@ from subreg.model import Policy, Subprocessor
 
 def run(opts: Options) -> Outcome:
     """Every problem of the registry, the policy and the waivers; exit 0 or 2."""
-    from subreg.project import find_root
-
-    root = find_root(opts.repo or __import__("pathlib").Path.cwd())
-    from subreg.project import Project
-
-    project = Project(root, opts.today)
+    project = opts.project()
+    root = project.root
     problems: list[Problem] = []
     policy: Policy | None = None
     try:

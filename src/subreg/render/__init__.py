@@ -1,0 +1,1 @@
+"""Rendering: Jinja2 environments per output format, and per-language formatting."""

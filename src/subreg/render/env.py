@@ -1,0 +1,122 @@
+"""Jinja2 environments for subreg's outputs.
+
+Templates ship inside the package (`subreg/templates/*.j2`) and can be overridden file by
+file from the compliance repo's `templates/` folder. Registry text is only ever passed
+to templates as data, never rendered as a template itself.
+
+HTML is autoescaped whatever the template's suffix (`select_autoescape` keys on the
+suffix, and `page.html.j2` would otherwise not be escaped). `StrictUndefined` makes a
+missing value fail loudly instead of printing nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+PACKAGE_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+
+
+def _autoescape(name: str | None) -> bool:
+    return bool(name) and ".htm" in str(name) or bool(name) and ".xml" in str(name)
+
+
+class _Loader(jinja2.FileSystemLoader):
+    """The repo's templates/ first, then the package's; symlinks leaving the repo are refused."""
+
+    def __init__(self, repo: Path | None) -> None:
+        self.repo_dir = (repo / "templates") if repo is not None else None
+        paths = [str(PACKAGE_TEMPLATES)]
+        if self.repo_dir is not None and self.repo_dir.is_dir():
+            paths.insert(0, str(self.repo_dir))
+        super().__init__(paths, followlinks=False)
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, Any]:
+        if self.repo_dir is not None:
+            candidate = self.repo_dir / template
+            if candidate.is_symlink():
+                from subreg.errors import InputError
+
+                raise InputError.at(f"templates/{template}", "is a symlink; templates must be regular files")
+        return super().get_source(environment, template)
+
+
+def environment(repo: Path | None) -> jinja2.Environment:
+    """A Jinja2 environment whose templates can be overridden from `repo/templates/`."""
+    env = jinja2.Environment(
+        loader=_Loader(repo),
+        autoescape=_autoescape,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = md_cell
+    env.filters["md_text"] = md_text
+    env.filters["date"] = format_date
+    env.filters["country"] = country_name
+    env.filters["countries"] = country_names
+    return env
+
+
+# -- escaping -------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+
+
+def md_text(value: object) -> str:
+    """Registry text inside Markdown prose: no markup, no HTML, no @mentions, one line."""
+    text = re.sub(r"[\r\n\u2028\u2029]+", " ", str(value))
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return text.replace("@", "@\u200b")
+
+
+def md_cell(value: object) -> str:
+    """Registry text inside a Markdown table cell (pipes and line breaks included)."""
+    return md_text(value)
+
+
+# -- per-language formatting ----------------------------------------------------------
+
+def format_date(value: dt.date | str, lang: str) -> str:
+    """A date as the language writes it: "5 March 2025", "5 mars 2025"."""
+    from babel.dates import format_date as babel_date
+
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value)
+    pattern = "d MMMM y"
+    return str(babel_date(value, pattern, locale=lang))
+
+
+@cache
+def _territories(lang: str) -> dict[str, str]:
+    from babel import Locale
+
+    return dict(Locale.parse(lang).territories)
+
+
+_SPECIAL = {
+    "EU": {"en": "European Union", "fr": "Union européenne"},
+    "Global": {"en": "Global", "fr": "Mondial"},
+}
+
+
+def country_name(code: str, lang: str) -> str:
+    """A location code as a name in the reader's language (IN -> India / Inde)."""
+    if code in _SPECIAL:
+        names = _SPECIAL[code]
+        if lang in names:
+            return names[lang]
+        if code == "EU":
+            return _territories(lang).get("EU", names["en"])
+        return names["en"]
+    return _territories(lang).get(code, code)
+
+
+def country_names(codes: list[str], lang: str) -> str:
+    return ", ".join(country_name(c, lang) for c in codes)
