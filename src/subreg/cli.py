@@ -146,6 +146,53 @@ def check(opts: Options, base: str | None, head: str | None, everything: bool, f
     _emit(run(opts, base, head, everything, fmt, junit_path, sarif_path))
 
 
+out_option = click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+                          required=True, help="Folder to write into.")
+
+
+@cli.command()
+@base_option
+@head_option
+@out_option
+@click.pass_obj
+def notice(opts: Options, base: str | None, head: str | None, out: Path) -> None:
+    """Write customer-notice drafts (Markdown, HTML, e-mail, JSON) for base..head."""
+    from subreg.commands.notice import run
+
+    _emit(run(opts, base, head, out))
+
+
+@cli.command()
+@out_option
+@click.pass_obj
+def publish(opts: Options, out: Path) -> None:
+    """Write the public subprocessor page, its Markdown and JSON, and the Atom feed."""
+    from subreg.commands.publish import run
+
+    _emit(run(opts, out))
+
+
+@cli.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for audit.json and audit.md.")
+@click.pass_obj
+def audit(opts: Options, out: Path | None) -> None:
+    """Nightly: every check on head, the date-driven checks, and a replay of history."""
+    from subreg.commands.audit import run
+
+    _emit(run(opts, out))
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_obj
+def init(opts: Options, directory: Path) -> None:
+    """Create a new compliance repo with example files in DIRECTORY."""
+    from subreg.commands.init import run
+
+    _emit(run(opts, directory))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `subreg` command."""
     try:
