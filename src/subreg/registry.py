@@ -96,7 +96,7 @@ def build(files: Iterable[tuple[str, bytes | Problem]], policy: Policy | None, l
     """A Registry from (path, content) pairs; a Problem in place of content is reported."""
     reg = Registry()
     problems: list[Problem] = []
-    for path, raw in sorted(files, key=lambda f: f[0]):
+    for path, raw in sorted(files, key=lambda f: (entry_id(f[0]), f[0])):
         if isinstance(raw, Problem):
             problems.append(raw)
             continue

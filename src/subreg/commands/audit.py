@@ -1,0 +1,142 @@
+"""`subreg audit`: the nightly job.
+
+Runs every check on every current entry of head as of --today (so certificates that
+expired overnight, stale due diligence and expired waivers surface here, not on some
+unrelated pull request), then replays the whole first-parent history of registry/:
+every addition or material change that reached the branch without a compliant notice
+is reported with the same check ids as `subreg check`, until a waiver acknowledges it.
+This catches merges that bypassed the pull-request gate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from subreg import findings as fd
+from subreg import history, notices, runner, session
+from subreg.cli import Options, Outcome
+from subreg.errors import EXIT_OK, EXIT_VIOLATIONS
+from subreg.history import History
+from subreg.outputs import write_tree
+from subreg.project import Project
+from subreg.registry import Registry
+from subreg.report import audit_md, github, text
+
+WAIVER_SOON_DAYS = 14
+UPCOMING_DAYS = 30
+ACTIVE_DAYS = 7
+RECENT_DAYS = 90
+
+
+def run(opts: Options, out: Path | None) -> Outcome:
+    project: Project = opts.project()
+    project.waivers  # noqa: B018 - a malformed waivers file stops the run first
+    git = project.git
+    git.require_full_history()
+    head = git.head()
+    sess = session.prepare(project, head, None, everything=True) if head else None
+    if sess is None:
+        from subreg.errors import InputError
+
+        raise InputError("this repository has no commits yet: nothing to audit")
+    hist = history.scan(git, project.policy, [head], replay_from=head)
+    sess.history = hist
+    replayed = replay(hist, project, sess.registry)
+    sess.findings.extend(replayed)
+    found = runner.run(sess)
+    found = sorted(found + expiring_waivers(project), key=lambda f: f.sort_key)
+    totals = fd.summary(found, sess.passed)
+    today = project.today
+    report = {
+        "head": head,
+        "today": today.isoformat(),
+        "findings": [f.as_json() for f in found],
+        "summary": totals,
+        "upcoming": upcoming(sess.registry, today),
+        "now_active": now_active(sess.registry, today),
+        "recent_changes": recent(hist, today),
+    }
+    md = audit_md.render(report, project.policy.company)
+    if out is not None:
+        write_tree(out, {"audit.json": json.dumps(report, indent=2, ensure_ascii=False) + "\n",
+                         "audit.md": md})
+    if os.environ.get("GITHUB_ACTIONS") == "true" and os.environ.get("GITHUB_STEP_SUMMARY"):
+        with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as fh:
+            fh.write(md)
+    lines = text.render(found, totals, f"subreg audit of {head[:12]} as of {today}: "
+                        f"{len(hist.steps)} registry commit(s) replayed")
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        lines = github.annotations(found) + lines
+    return Outcome(EXIT_VIOLATIONS if totals["failed"] else EXIT_OK, lines)
+
+
+def replay(hist: History, project: Project, current: Registry) -> list[fd.Finding]:
+    """Notice violations of every first-parent commit, and invalid files in history."""
+    out: list[fd.Finding] = []
+    reported: set[tuple[str, str, str]] = set()
+    for step in hist.steps:
+        for change in step.changes:
+            seen = None
+            if change.new is not None and change.new.notice is not None:
+                seen = hist.notice_first_seen((change.id, change.old_id), change.new.notice)
+            for check, verdict in notices.evaluate(change, project.policy, seen).items():
+                key = (check, change.id, step.sha)
+                if key in reported:
+                    continue
+                reported.add(key)
+                line = current.line(change.id, *verdict.field) if change.id in current else 1
+                out.append(fd.make(
+                    check, "error", change.id, f"registry/{change.id}.yaml", line,
+                    f"commit {step.sha[:12]} ({step.date}): {verdict.message}",
+                ))
+    for sha, problem in hist.problems:
+        out.append(fd.make("history-invalid", "warning", None, problem.path.split(":", 1)[-1],
+                           problem.line or 1, f"commit {sha[:12]}: {problem}"))
+    return out
+
+
+def expiring_waivers(project: Project) -> list[fd.Finding]:
+    today = project.today
+    out = []
+    for w in project.waivers:
+        left = (w.expires_on - today).days
+        if 0 <= left <= WAIVER_SOON_DAYS:
+            out.append(fd.make("waiver-expiring", "warning", None, "policies/waivers.yaml", 1,
+                               f"waiver of {w.check} for {w.subprocessor} expires on "
+                               f"{w.expires_on}, in {left} days"))
+    return out
+
+
+def upcoming(reg: Registry, today: dt.date) -> list[dict[str, Any]]:
+    """Entries whose notice takes effect in the 30 days after today."""
+    return [
+        {"id": sp.id, "name": sp.name, "effective_on": sp.notice.effective_on.isoformat()}
+        for sp in reg
+        if sp.notice and today < sp.notice.effective_on <= today + dt.timedelta(days=UPCOMING_DAYS)
+    ]
+
+
+def now_active(reg: Registry, today: dt.date) -> list[dict[str, Any]]:
+    """Entries whose notice took effect in the 7 days up to and including today."""
+    return [
+        {"id": sp.id, "name": sp.name, "effective_on": sp.notice.effective_on.isoformat()}
+        for sp in reg
+        if sp.notice and today - dt.timedelta(days=ACTIVE_DAYS - 1) <= sp.notice.effective_on <= today
+    ]
+
+
+def recent(hist: History, today: dt.date) -> list[dict[str, Any]]:
+    since = today - dt.timedelta(days=RECENT_DAYS)
+    rows = []
+    for step in reversed(hist.steps):
+        if step.date < since:
+            break
+        for c in step.changes:
+            rows.append({"date": step.date.isoformat(), "commit": step.sha, "kind": c.kind,
+                         "id": c.id, "material": c.material, "fields": sorted(c.changed)})
+    return rows
+
