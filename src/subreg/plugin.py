@@ -179,9 +179,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             path, line = exc.field[0], int(exc.field[1]) if len(exc.field) > 1 else 1
     elif isinstance(exc, AssertionError):
         text = str(exc).strip()
-        message = text.splitlines()[0] if text else "assertion failed"
-        if message.startswith("assert "):
-            message = f"assertion failed: {message}"
+        if text.startswith("assert "):
+            message = f"assertion failed: {text.splitlines()[0]}"
+        else:  # "message\nassert <pytest's explanation>": keep the message, on one line
+            message = " ".join(text.rpartition("\nassert ")[0 if "\nassert " in text else 2].split())
+            message = message or "assertion failed"
         if sid is not None and call.excinfo is not None:
             statement = str(call.excinfo.traceback[-1].statement)
             fieldname = _FIELD.search(statement)
