@@ -32,7 +32,7 @@ def evaluate(change: Change, policy: Policy, seen: tuple[dt.date, str] | None) -
     """
     out: dict[str, Verdict] = {}
     new, old = change.new, change.old
-    if new is None:
+    if new is None or change.baseline:  # the registry's first commit is the baseline
         return out
     period = policy.notice_period_days
     if change.needs_notice and not change.notice_is_new:
