@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+
 from conftest import Repo, dump
 
 TODAY = "2025-06-01"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from conftest import POLICY, Repo, dump, entry
 
 TODAY = "2025-06-01"

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conftest import ROOT, Repo, dump, entry
 
 SUBREG = shutil.which("subreg", path=os.path.dirname(sys.executable)) or "subreg"

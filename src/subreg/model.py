@@ -105,9 +105,8 @@ def countries() -> frozenset[str]:
     from babel import Locale
 
     not_countries = {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
-    return frozenset(
-        code for code in Locale("en").territories if len(code) == 2 and code.isalpha()
-    ) - not_countries
+    codes = dict(Locale("en").territories)
+    return frozenset(code for code in codes if len(code) == 2 and code.isalpha()) - not_countries
 
 
 def _location(value: str) -> str:

@@ -82,7 +82,8 @@ def subprocessor(request: pytest.FixtureRequest) -> Subprocessor:
 @pytest.fixture
 def change(request: pytest.FixtureRequest) -> Change:
     """One change of base..head (parametrized over all of them)."""
-    return _session(request.config).changes[request.param]
+    changes: list[Change] = _session(request.config).changes
+    return changes[int(request.param)]
 
 
 @pytest.fixture

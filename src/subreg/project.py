@@ -8,8 +8,9 @@ from functools import cached_property
 from pathlib import Path
 
 from subreg import registry as reg
+from subreg import yamlio
 from subreg.errors import InputError, Problem
-from subreg.gitrepo import Git, blob_sha
+from subreg.gitrepo import Git, TreeItem, blob_sha
 from subreg.model import Policy, Waiver
 from subreg.registry import Registry
 
@@ -86,10 +87,11 @@ class Project:
             if items is None:
                 self._trees[commit] = Registry(exists=False)
             else:
-                self._trees[commit] = reg.build(self._blobs(items, label or commit[:12]), self.policy, label or commit[:12])
+                label = label or commit[:12]
+                self._trees[commit] = reg.build(self._blobs(items, label), self.policy, label)
         return self._trees[commit]
 
-    def _blobs(self, items: list, label: str) -> list[tuple[str, bytes | Problem]]:
+    def _blobs(self, items: list[TreeItem], label: str) -> list[tuple[str, bytes | Problem]]:
         out: list[tuple[str, bytes | Problem]] = []
         readable = []
         for item in items:
@@ -100,9 +102,9 @@ class Project:
             if item.mode == "120000":
                 out.append((item.path, Problem(f"{label}:{item.path}", 0, 0,
                                                "is a symlink; subreg reads regular files only")))
-            elif item.size > reg.yamlio.MAX_BYTES:
+            elif item.size > yamlio.MAX_BYTES:
                 out.append((item.path, Problem(f"{label}:{item.path}", 0, 0,
-                                               f"file is {item.size:,} bytes; the limit is {reg.yamlio.MAX_BYTES:,}")))
+                                               f"file is {item.size:,} bytes; the limit is {yamlio.MAX_BYTES:,}")))
             else:
                 readable.append(item)
         shas = {i.sha: i.path for i in readable}

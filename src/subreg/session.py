@@ -63,14 +63,12 @@ def prepare(project: Project, base: str | None, head: str | None, everything: bo
             paths = sorted({p for c in fresh for p in (c.new.path if c.new else None,
                                                       c.old.path if c.old else None) if p})
             hist = history.scan(project.git, project.policy, [f"^{rng.base}", tip], paths=paths)
-    return Session(project, rng, head_reg, base_reg, changes, hist, _scope(head_reg, changes, project.today, everything))
+    scope = _scope(head_reg, changes, project.today, everything)
+    return Session(project, rng, head_reg, base_reg, changes, hist, scope)
 
 
 def _scope(head: Registry, changes: list[Change], today: dt.date, everything: bool) -> list[str]:
-    if everything:
-        ids = [sp.id for sp in head]
-    else:
-        ids = sorted({c.id for c in changes if c.new is not None})
+    ids = [sp.id for sp in head] if everything else sorted({c.id for c in changes if c.new is not None})
     return [i for i in ids if _current(head[i].retired_on, today)]
 
 

@@ -22,6 +22,6 @@ def test_duplicate(registry: Registry) -> None:
         else:
             seen[key] = sp.id
     if clashes:
-        first, sp = clashes[0]
+        sp = clashes[0][1]
         text = "; ".join(f"{b.id} has the same name as {a} ({b.name!r})" for a, b in clashes)
         raise Verdict(text, (sp.path, registry.line(sp.id, "name")))

@@ -19,7 +19,7 @@ from typing import Any
 from subreg import findings as fd
 from subreg import history, notices, runner, session
 from subreg.cli import Options, Outcome
-from subreg.errors import EXIT_OK, EXIT_VIOLATIONS
+from subreg.errors import EXIT_OK, EXIT_VIOLATIONS, InputError
 from subreg.history import History
 from subreg.outputs import write_tree
 from subreg.project import Project
@@ -38,11 +38,9 @@ def run(opts: Options, out: Path | None) -> Outcome:
     git = project.git
     git.require_full_history()
     head = git.head()
-    sess = session.prepare(project, head, None, everything=True) if head else None
-    if sess is None:
-        from subreg.errors import InputError
-
+    if head is None:
         raise InputError("this repository has no commits yet: nothing to audit")
+    sess = session.prepare(project, head, None, everything=True)
     hist = history.scan(git, project.policy, [head], replay_from=head)
     sess.history = hist
     replayed = replay(hist, project, sess.registry)
@@ -70,7 +68,7 @@ def run(opts: Options, out: Path | None) -> Outcome:
     lines = text.render(found, totals, f"subreg audit of {head[:12]} as of {today}: "
                         f"{len(hist.steps)} registry commit(s) replayed")
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        lines = github.annotations(found) + lines
+        lines = github.annotate(found) + lines
     return Outcome(EXIT_VIOLATIONS if totals["failed"] else EXIT_OK, lines)
 
 

@@ -43,5 +43,5 @@ def run(opts: Options, base: str | None, head: str | None, everything: bool, fmt
                  f"{len(sess.changes)} change(s), {len(sess.scope)} subprocessor(s) in scope"
         out = text.render(found, totals, header)
         if in_actions:
-            out = github.annotations(found) + out
+            out = github.annotate(found) + out
     return Outcome(EXIT_VIOLATIONS if totals["failed"] else EXIT_OK, out)

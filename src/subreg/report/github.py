@@ -19,7 +19,7 @@ def _prop(text: str) -> str:
     return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotations(findings: list[Finding]) -> str:
+def annotate(findings: list[Finding]) -> str:
     lines = []
     for f in findings:
         if f.outcome == "waived":
