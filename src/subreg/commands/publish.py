@@ -1,0 +1,65 @@
+"""`subreg publish --out DIR`: the public subprocessor list and its change feed.
+
+Writes `index.html`, `subprocessors.L.md` per policy language, `subprocessors.json` and
+`feed.xml` (SPEC 8), all at once: when anything is wrong (an invalid entry in the working
+tree or in any commit of the registry's history, a shallow clone) nothing is written.
+
+The page shows the working tree's registry. "Last updated" is the date of the last commit
+that changed the registry; the feed comes from the registry's first-parent history. Where
+there is no history to read (not a git repository, or no commit touching the registry
+yet) the feed has no entries and "last updated" is today (`--today`), the date of the
+data being published.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from subreg import history
+from subreg import registry as reg
+from subreg.cli import Options, Outcome
+from subreg.errors import EXIT_OK, InputError
+from subreg.gitrepo import Git
+from subreg.outputs import write_tree
+from subreg.project import Project
+from subreg.render import feed, publish
+
+
+def _git(project: Project) -> Git | None:
+    """The project's git repository, or None when it is not in one."""
+    try:
+        return project.git
+    except InputError:
+        return None
+
+
+def run(opts: Options, out: Path) -> Outcome:
+    project: Project = opts.project()
+    policy = project.policy
+    registry = project.worktree  # validated: an invalid entry stops here (exit 2)
+    steps: list[history.Step] = []
+    last_commit: int | None = None
+    git = _git(project)
+    head = git.head() if git is not None else None
+    if git is not None and head is not None:
+        git.require_full_history()
+        hist = history.scan(git, policy, [head], replay_from=head)
+        if hist.problems:
+            # an invalid file in an old commit would read as a removal, then an addition
+            raise InputError(problems=[problem for _sha, problem in hist.problems])
+        steps = hist.steps
+        last_commit = git.last_commit_time(reg.FOLDER)
+    updated = history.utc_date(last_commit) if last_commit is not None else project.today
+
+    files = publish.render(project.root, policy, registry, project.today, updated)
+    files[publish.FEED_FILE] = feed.render(project.root, policy, steps, project.today, last_commit)
+    write_tree(out, files)
+
+    lst = publish.listing(registry, project.today)
+    entries = len(feed.events(steps, policy))
+    summary = (
+        f"published {lst.current} current and {len(lst.upcoming)} upcoming subprocessors "
+        f"(last updated {updated.isoformat()}) and {entries} feed "
+        f"{'entry' if entries == 1 else 'entries'} to {out}:\n"
+    )
+    return Outcome(EXIT_OK, summary + "".join(f"  {name}\n" for name in files))
