@@ -1,0 +1,72 @@
+"""The CLI's error mapping and file writing, end to end."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ROOT, Repo
+
+from subreg import cli
+
+
+def test_internal_error_is_exit_3_without_traceback(run, monkeypatch) -> None:
+    from subreg.commands import validate
+
+    def broken(opts):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(validate, "run", broken)
+    res = run("--repo", ROOT, "validate")
+    assert res.code == 3
+    assert "internal error (RuntimeError: boom); this is a bug in subreg" in res.err
+    assert "Traceback" not in res.err
+    monkeypatch.setenv("SUBREG_DEBUG", "1")
+    res = run("--repo", ROOT, "validate")
+    assert res.code == 3 and "Traceback" in res.err
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    proc = subprocess.run([sys.executable, "-m", "subreg", "--repo", str(ROOT), "validate"],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0 and proc.stdout.startswith("ok: 21 subprocessors")
+
+
+def test_output_file_in_a_missing_unwritable_place_is_exit_2(run, repo: Repo, tmp_path: Path) -> None:
+    repo.put("acme")
+    repo.commit("2025-01-01")
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    res = run("--repo", repo.path, "check", "--sarif", blocker / "out.sarif")
+    assert res.code == 2 and "cannot write" in res.err
+
+
+def test_ref_option_refuses_dash_before_git(run, repo: Repo) -> None:
+    repo.put("acme")
+    repo.commit("2025-01-01")
+    for bad in ("-h", "--upload-pack=touch /tmp/pwned", "a..b", "HEAD:registry", "x\ny"):
+        res = run("--repo", repo.path, "check", "--base", bad)
+        assert res.code == 2, bad
+        assert "refusing ref" in res.err or "Invalid value" in res.err
+    assert not Path("/tmp/pwned").exists()
+
+
+def test_no_commits_yet(run, repo: Repo) -> None:
+    repo.put("acme")
+    res = run("--repo", repo.path, "check")
+    assert res.code == 2 and "no commits yet" in res.err
+    res = run("--repo", repo.path, "audit")
+    assert res.code == 2 and "no commits yet" in res.err
+
+
+def test_not_a_git_repository(run, tmp_path: Path) -> None:
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "policy.yaml").write_text((ROOT / "policies" / "policy.yaml").read_text())
+    res = run("--repo", tmp_path, "check")
+    assert res.code == 2 and "not inside a git repository" in res.err
+
+
+def test_main_maps_usage_errors_to_2() -> None:
+    assert cli.main(["check", "--format", "xml"]) == 2
+    assert cli.main(["--version"]) == 0
