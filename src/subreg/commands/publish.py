@@ -13,12 +13,13 @@ data being published.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from subreg import history
 from subreg import registry as reg
 from subreg.cli import Options, Outcome
-from subreg.errors import EXIT_OK, InputError
+from subreg.errors import EXIT_OK, InputError, Problem
 from subreg.gitrepo import Git
 from subreg.outputs import write_tree
 from subreg.project import Project
@@ -31,6 +32,12 @@ def _git(project: Project) -> Git | None:
         return project.git
     except InputError:
         return None
+
+
+def _in_commit(sha: str, problem: Problem) -> Problem:
+    """A problem of an old blob, located at the commit that holds it (`<commit>:<path>`)."""
+    _blob, sep, path = problem.path.partition(":")
+    return replace(problem, path=f"{sha[:12]}:{path}") if sep else problem
 
 
 def run(opts: Options, out: Path) -> Outcome:
@@ -46,7 +53,7 @@ def run(opts: Options, out: Path) -> Outcome:
         hist = history.scan(git, policy, [head], replay_from=head)
         if hist.problems:
             # an invalid file in an old commit would read as a removal, then an addition
-            raise InputError(problems=[problem for _sha, problem in hist.problems])
+            raise InputError(problems=[_in_commit(sha, p) for sha, p in hist.problems])
         steps = hist.steps
         last_commit = git.last_commit_time(reg.FOLDER)
     updated = history.utc_date(last_commit) if last_commit is not None else project.today

@@ -243,7 +243,8 @@ def render(root: Path | None, policy: Policy, registry: Registry, today: dt.date
     env = environment(root)
     ctx = context(env, policy, registry, today, updated)
     css, style_hash = _style(env)
-    files: dict[str, str | bytes] = {"index.html": env.get_template("page.html.j2").render(ctx, css=css, style_hash=style_hash)}
+    page = env.get_template("page.html.j2").render(ctx, css=css, style_hash=style_hash)
+    files: dict[str, str | bytes] = {"index.html": page}
     md = env.get_template("subprocessors.md.j2")
     for section in ctx["sections"]:
         files[f"subprocessors.{section.lang}.md"] = md.render(ctx, s=section)
