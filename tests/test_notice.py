@@ -260,6 +260,18 @@ def test_material_change_without_new_notice_is_to_be_confirmed(run, based: Repo,
         ["Acme Analytics", "Données personnelles", "oui", "non", "à confirmer"]]
 
 
+def test_regions_are_named_in_the_readers_language(run, based: Repo, tmp_path: Path) -> None:
+    based.put("acme", regions=["eu"], notice=notice("2025-04-01", "2025-05-20"))
+    out = tmp_path / "out"
+    doc = draft(run, based, out)
+    assert doc["changed"][0]["fields"] == [{"field": "regions", "old": None, "new": ["eu"]}]
+    assert md_table((out / "notice.en.md").read_text("utf-8"), "Changes to existing subprocessors") == [
+        ["Acme Analytics", "Data residency regions", "all regions", "European Union", "20 May 2025"]]
+    assert page(out, "fr").rows("Modifications de sous-traitants existants") == [
+        ["Acme Analytics", "Régions de résidence des données", "toutes les régions",
+         "Union européenne", "20 mai 2025"]]
+
+
 def test_removal_and_retirement_are_information(run, repo: Repo, tmp_path: Path) -> None:
     repo.put("acme")
     repo.put("beta", name="Beta", legal_name="Beta SAS")
