@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from conftest import ROOT, Repo
-
 from subreg import cli
 
 

@@ -6,7 +6,6 @@ import datetime as dt
 import json
 
 from conftest import Repo, epoch
-
 from subreg import history
 from subreg.model import Notice
 from subreg.project import Project

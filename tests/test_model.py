@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import POLICY, dump, entry
 
+from conftest import POLICY, dump, entry
 from subreg import model, yamlio
 from subreg.errors import InputError, Problem
 

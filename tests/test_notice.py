@@ -294,7 +294,7 @@ def test_removal_and_retirement_are_information(run, repo: Repo, tmp_path: Path)
     assert "## For any question, write to:" in en and "How to object" not in en
     fr_page = page(out, "fr")
     assert fr_page.rows("Sous-traitants qui ne sont plus utilisés (pour information)")[0][3] == (
-        "1 juillet 2025")
+        "1er juillet 2025")
     assert "Date limite" not in fr_page.text
     assert mail(out, "en")["Subject"] == ("Example Corp: changes to our subprocessors "
                                           "(2 no longer used)")
@@ -305,7 +305,7 @@ def test_removal_and_retirement_are_information(run, repo: Repo, tmp_path: Path)
 # -- dates -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("announced", "effective", "days", "deadline", "fr"), [
-    ("2024-01-31", "2024-03-15", 30, "2024-03-01", "1 mars 2024"),       # leap year
+    ("2024-01-31", "2024-03-15", 30, "2024-03-01", "1er mars 2024"),       # leap year
     ("2023-01-31", "2023-03-15", 30, "2023-03-02", "2 mars 2023"),       # not a leap year
     ("2024-12-15", "2025-02-01", 30, "2025-01-14", "14 janvier 2025"),   # across the year
     ("2024-02-29", "2025-06-01", 365, "2025-02-28", "28 février 2025"),  # from 29 February

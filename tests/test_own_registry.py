@@ -7,6 +7,7 @@ import shutil
 from collections import Counter
 
 import yaml
+
 from conftest import ROOT, Repo
 
 

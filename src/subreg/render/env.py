@@ -22,9 +22,15 @@ import jinja2
 PACKAGE_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 
+# Templates that produce plain text or Markdown; every other template is escaped as
+# HTML/XML, whatever its name, so that a partial or macro called from an HTML template
+# can never let registry text through raw.
+_PLAIN = (".md.j2", ".txt.j2", "_subject.j2", ".md", ".txt")
+
+
 def _autoescape(name: str | None) -> bool:
-    """Escape every HTML and XML template, whatever its suffix (page.html.j2 too)."""
-    return name is not None and (".htm" in name or ".xml" in name)
+    # init-* templates write the files of a new repo (YAML, Python), from subreg's own data
+    return name is None or not (name.endswith(_PLAIN) or name.startswith("init-"))
 
 
 class _Loader(jinja2.FileSystemLoader):
@@ -85,13 +91,15 @@ def md_cell(value: object) -> str:
 # -- per-language formatting ----------------------------------------------------------
 
 def format_date(value: dt.date | str, lang: str) -> str:
-    """A date as the language writes it: "5 March 2025", "5 mars 2025"."""
+    """A date as the language writes it: "5 March 2025", "5 mars 2025", "1er mars 2025"."""
     from babel.dates import format_date as babel_date
 
     if isinstance(value, str):
         value = dt.date.fromisoformat(value)
-    pattern = "d MMMM y"
-    return str(babel_date(value, pattern, locale=lang))
+    text = str(babel_date(value, "d MMMM y", locale=lang))
+    if lang.split("_")[0] == "fr" and value.day == 1:
+        text = "1er" + text[1:]  # French writes the first of the month as an ordinal
+    return text
 
 
 @cache
