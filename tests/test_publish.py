@@ -279,7 +279,7 @@ def test_upcoming_and_retired_entries(run, repo: Repo, tmp_path: Path) -> None:
         "Core", "Germany", "Product analytics", "Usage events", "15 January 2026"]
     assert doc.row("fr-upcoming", "NewCo")[-1] == "15 janvier 2026"
     assert "Leaving Co: 1 February 2026" in doc.sections["en"]
-    assert "Leaving Co : 1 février 2026" in doc.sections["fr"]
+    assert "Leaving Co : 1er février 2026" in doc.sections["fr"]
     for name in FILES[1:]:
         assert "OldCo" not in (out / name).read_text(encoding="utf-8"), name
     md = md_sections((out / "subprocessors.en.md").read_text(encoding="utf-8"))
@@ -430,7 +430,7 @@ def test_feed_from_history(run, repo: Repo, tmp_path: Path) -> None:
 
     texts = ["".join(p.itertext()) for e in entries for p in e.iter(f"{XHTML}p")]
     assert texts[2] == "Gamma is no longer used from 1 May 2025."
-    assert texts[3] == "Gamma n'est plus utilisé à partir du 1 mai 2025."
+    assert texts[3] == "Gamma n'est plus utilisé à partir du 1er mai 2025."
     assert texts[4].startswith("The entry of Acme Analytics changed: location. "
                                "Location: Germany, United States.")
     assert texts[4].endswith("Takes effect on 5 April 2025.")
