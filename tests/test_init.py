@@ -146,6 +146,14 @@ def test_refuses_a_file(run: Any, tmp_path: Path) -> None:
     assert res.code == 2 and target.read_text(encoding="utf-8") == "mine\n"
 
 
+def test_refuses_a_symlink(run: Any, tmp_path: Path) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "elsewhere")
+    res = run("--today", TODAY, "init", tmp_path / "link")
+    assert res.code == 2 and "not a folder" in res.err
+    assert not any((tmp_path / "elsewhere").iterdir())
+
+
 def test_an_empty_or_missing_folder_is_fine(run: Any, tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     assert run("--today", TODAY, "init", tmp_path / "empty").code == 0

@@ -87,7 +87,7 @@ def run(opts: Options, directory: Path) -> Outcome:
     from subreg import __version__
 
     if directory.is_symlink() or (directory.exists() and not directory.is_dir()):
-        return Outcome(EXIT_INPUT, err=f"subreg init: {directory} exists and is not a folder\n")
+        return Outcome(EXIT_INPUT, err=f"subreg init: {directory} exists and is not a folder (or is a symlink)\n")
     if directory.is_dir() and any(directory.iterdir()):
         return Outcome(EXIT_INPUT, err=(
             f"subreg init: {directory} is not empty; subreg init writes only into a new or "
