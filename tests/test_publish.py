@@ -538,3 +538,16 @@ def test_non_https_links_are_refused(run, repo: Repo, tmp_path: Path, value: str
     assert res.code == 2 and "https" in res.err
     assert not (tmp_path / "site").exists()
 
+
+
+def test_shallow_clone_is_refused(run, repo: Repo, tmp_path: Path) -> None:
+    """The feed needs the registry's whole history: a shallow clone would lose entries."""
+    repo.put("acme")
+    repo.commit("2025-01-01")
+    repo.put("beta", name="Beta", legal_name="Beta SAS")
+    repo.commit("2025-02-01")
+    clone = tmp_path / "clone"
+    repo.git("clone", "-q", "--depth", "1", repo.path.as_uri(), str(clone))
+    res = run("--repo", clone, "publish", "--out", tmp_path / "site")
+    assert res.code == 2 and "fetch-depth: 0" in res.err
+    assert not (tmp_path / "site").exists()
