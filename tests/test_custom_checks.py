@@ -106,3 +106,13 @@ def test_no_india(subprocessor):
     result = pytester.runpytest("checks")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*test_no_india?india?*", "*no processing in India*"])
+
+
+def test_line_points_at_the_asserted_field_not_the_message(run, base: Repo) -> None:
+    base.write("checks/test_lines.py", '''
+def test_eu_only(subprocessor):
+    assert subprocessor.locations == ["DE"], f"{subprocessor.name} is outside Germany"
+''')
+    _, found = findings(run, base, "--all")
+    [f] = found
+    assert f["subprocessor"] == "india" and f["line"] == 5 and f["message"] == "Desi Data is outside Germany"

@@ -152,6 +152,23 @@ def _target(item: pytest.Item, sess: Session) -> tuple[str | None, str, Registry
 _FIELD = re.compile(r"subprocessor\.(\w+)")
 
 
+def _asserted_field(statement: str) -> str | None:
+    """The first `subprocessor.<field>` in the condition of a failing assert (not in
+    its message), so the finding points at the line of that field."""
+    import ast
+
+    try:
+        node = ast.parse(statement.strip()).body[0]
+    except (SyntaxError, IndexError):
+        found = _FIELD.search(statement)
+        return found.group(1) if found else None
+    test = node.test if isinstance(node, ast.Assert) else node
+    for sub in ast.walk(test):
+        if isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and sub.value.id == "subprocessor":
+            return sub.attr
+    return None
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
     outcome = yield
@@ -186,10 +203,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             message = " ".join(text.rpartition("\nassert ")[0 if "\nassert " in text else 2].split())
             message = message or "assertion failed"
         if sid is not None and call.excinfo is not None:
-            statement = str(call.excinfo.traceback[-1].statement)
-            fieldname = _FIELD.search(statement)
+            fieldname = _asserted_field(str(call.excinfo.traceback[-1].statement))
             if fieldname:
-                line = reg.line(sid, fieldname.group(1))
+                line = reg.line(sid, fieldname)
     else:
         message = f"the check itself failed: {type(exc).__name__}: {exc}"
     sess.findings.append(fd.make(check_id(item), severity, sid, path, line, message))
