@@ -18,14 +18,15 @@ no checks, no reports, no error handling beyond git's exit status.
   read once through one `git cat-file --batch` and parsed once with CSafeLoader as above.
 - `publish REPO` (`subreg publish`): the working tree's registry read, parsed and
   validated as above, plus one `git log --raw -z --no-renames -- registry/` (the dates
-  and files of every change, for "last updated" and the feed). It does not read old
-  blobs: telling a material change from a non-material one for the feed needs them, so
-  a publish that builds its feed from the whole history should be read against the
-  audit floor as well.
+  and files of every change, for "last updated" and the feed). It reads no old blob:
+  that is the floor of a page plus a feed of bounded length (the last changes only).
+- `publish-full REPO`: `publish` plus every blob of the history read and parsed once, as
+  in `audit`: the floor of a feed that covers the whole history (telling a material
+  change from a non-material one needs the old versions).
 
 The garbage collector is switched off: these short programs make no garbage cycles.
 
-Usage: python bench/floors.py pr|audit|publish REPO [BASE HEAD]
+Usage: python bench/floors.py pr|audit|publish|publish-full REPO [BASE HEAD]
 """
 
 from __future__ import annotations
@@ -110,9 +111,13 @@ def pr(repo: str, base: str, head: str) -> int:
     return 0
 
 
-def audit(repo: str) -> int:
-    out = git(repo, "log", "--raw", "-z", "--no-renames", "--no-abbrev", "--format=%x01%H %ct",
-              "--", "registry/")
+def log(repo: str) -> bytes:
+    return git(repo, "log", "--raw", "-z", "--no-renames", "--no-abbrev", "--format=%x01%H %ct",
+               "--", "registry/")
+
+
+def replay(repo: str, out: bytes) -> None:
+    """Every blob the log names, read once and parsed once."""
     shas = []
     for chunk in out.split(b"\x01")[1:]:
         for field in chunk.split(b"\0"):
@@ -120,21 +125,27 @@ def audit(repo: str) -> int:
                 sha = field.split()[3].decode()
                 if sha != ZERO:
                     shas.append(sha)
-    gc.disable()
     for raw in blobs(repo, shas):
         parse(raw)
+
+
+def audit(repo: str) -> int:
+    out = log(repo)
+    gc.disable()
+    replay(repo, out)
     return 0
 
 
-def publish(repo: str) -> int:
+def publish(repo: str, full: bool = False) -> int:
     folder = os.path.join(repo, "registry")
     gc.disable()
     for name in sorted(os.listdir(folder)):
         if name.endswith(".yaml"):
             with open(os.path.join(folder, name), "rb") as fh:
                 Subprocessor.model_validate(parse(fh.read()))
-    git(repo, "log", "--raw", "-z", "--no-renames", "--no-abbrev", "--format=%x01%H %ct",
-        "--", "registry/")
+    out = log(repo)
+    if full:
+        replay(repo, out)
     return 0
 
 
@@ -146,6 +157,8 @@ def main(argv: list[str]) -> int:
         return audit(repo)
     if kind == "publish":
         return publish(repo)
+    if kind == "publish-full":
+        return publish(repo, full=True)
     raise SystemExit(f"unknown floor {kind!r}")
 
 
