@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -151,3 +152,15 @@ def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
         return Result(code, out, err)
 
     yield invoke
+
+
+@pytest.fixture
+def own_repo(tmp_path: Path) -> Repo:
+    """This repository's registry and policies in a git repository of their own, so that
+    tests do not depend on how CI cloned us (a shallow clone has no history to read)."""
+    repo = Repo(tmp_path / "own")
+    shutil.rmtree(repo.path / "policies")
+    shutil.copytree(ROOT / "registry", repo.path / "registry")
+    shutil.copytree(ROOT / "policies", repo.path / "policies")
+    repo.commit("2026-11-01", "registry baseline")
+    return repo

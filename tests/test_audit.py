@@ -136,3 +136,17 @@ def test_audit_without_out_prints_the_report(run, repo: Repo) -> None:
     repo.commit("2025-01-01")
     res = run("--repo", repo.path, "--today", "2025-06-01", "audit")
     assert res.code == 0 and "1 registry commit(s) replayed" in res.out
+
+
+def test_invalid_intermediate_version_is_not_a_removal_and_addition(run, repo: Repo, tmp_path: Path) -> None:
+    repo.put("acme")
+    repo.commit("2025-01-01")
+    repo.put("acme", tier="platinum")  # invalid: tier
+    repo.commit("2025-02-01")
+    repo.put("acme", website="https://acme.example")
+    repo.commit("2025-03-01")
+    code, doc = audit(run, repo, "2025-05-01", tmp_path / "a")
+    assert code == 0
+    assert [(f["check"], f["path"]) for f in doc["findings"]] == [("history-invalid", "registry/acme.yaml")]
+    assert [(c["kind"], c["id"], c["fields"]) for c in doc["recent_changes"]] == [
+        ("modified", "acme", ["website"])]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, Repo
+from conftest import Repo
 from test_publish import HOSTILE, Page, own_registry, publish
 
 FLAGS = [
@@ -75,9 +75,9 @@ def test_console_detection_catches_a_broken_page(tmp_path: Path, head: str, expe
     assert any(expected in m for m in seen), seen
 
 
-def test_page_in_chromium(run, tmp_path: Path) -> None:
+def test_page_in_chromium(run, own_repo: Repo, tmp_path: Path) -> None:
     site = tmp_path / "site"
-    publish(run, ROOT, site)
+    publish(run, own_repo.path, site)
     index = site / "index.html"
 
     rendered = render(index, tmp_path / "profile", "--dump-dom")

@@ -127,9 +127,9 @@ def own_registry() -> dict[str, list[str]]:
     return {tier: sorted(names, key=str.casefold) for tier, names in tiers.items()}
 
 
-def test_own_registry_lands_in_its_tables(run, tmp_path: Path) -> None:
+def test_own_registry_lands_in_its_tables(run, own_repo: Repo, tmp_path: Path) -> None:
     out = tmp_path / "site"
-    res = publish(run, ROOT, out)
+    res = publish(run, own_repo.path, out)
     assert "published 21 current and 0 upcoming subprocessors" in res.out
     assert sorted(p.name for p in out.iterdir()) == FILES
     expected = own_registry()
@@ -172,9 +172,9 @@ def test_own_registry_lands_in_its_tables(run, tmp_path: Path) -> None:
     assert [c["name"] for c in aws["certifications"]] == [c["name"] for c in raw["certifications"]]
 
 
-def test_page_structure_and_accessibility(run, tmp_path: Path) -> None:
+def test_page_structure_and_accessibility(run, own_repo: Repo, tmp_path: Path) -> None:
     out = tmp_path / "site"
-    publish(run, ROOT, out)
+    publish(run, own_repo.path, out)
     html = (out / "index.html").read_text(encoding="utf-8")
     doc = Page(html)
     assert html.startswith("<!DOCTYPE html>\n<html lang=\"en\">")
@@ -209,7 +209,7 @@ def test_page_structure_and_accessibility(run, tmp_path: Path) -> None:
     assert "Vérifions conformité RGPD/CCPA/PIPEDA" in doc.sections["fr"]
     # "last updated" is the date of the last commit that changed the registry, per language
     assert re.search(r"Last updated: \d{1,2} [A-Z][a-z]+ \d{4}<", html)
-    assert re.search(r"Dernière mise à jour : \d{1,2} [a-zéû]+ \d{4}<", html)
+    assert re.search(r"Dernière mise à jour : (?:1er|\d{1,2}) [a-zéû]+ \d{4}<", html)
 
 
 def _luminance(hex_color: str) -> float:
@@ -218,9 +218,9 @@ def _luminance(hex_color: str) -> float:
     return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
 
 
-def test_text_colours_have_aa_contrast_on_every_background(run, tmp_path: Path) -> None:
+def test_text_colours_have_aa_contrast_on_every_background(run, own_repo: Repo, tmp_path: Path) -> None:
     out = tmp_path / "site"
-    publish(run, ROOT, out)
+    publish(run, own_repo.path, out)
     css = "".join(page(out).styles)
     colours = re.findall(r"(?<![-\w])color:\s*(#[0-9a-fA-F]{6})", css)
     backgrounds = re.findall(r"background(?:-color)?:\s*(#[0-9a-fA-F]{6})", css)
@@ -516,8 +516,9 @@ def test_broken_registry_writes_nothing(run, repo: Repo, tmp_path: Path) -> None
     assert (out / "index.html").read_text(encoding="utf-8") == "previous page\n"
 
 
-def test_invalid_entry_in_history_is_an_input_error(run, repo: Repo, tmp_path: Path) -> None:
-    """An invalid file in an old commit would read as a removal then an addition."""
+def test_invalid_entry_in_history_is_a_warning_and_no_false_change(run, repo: Repo, tmp_path: Path) -> None:
+    """An invalid file in an old commit can no longer be fixed: warned about, and it does
+    not read as a removal then an addition in the feed."""
     repo.put("acme")
     repo.commit("2025-01-01")
     repo.put("acme", tier="platinum")
@@ -526,9 +527,10 @@ def test_invalid_entry_in_history_is_an_input_error(run, repo: Repo, tmp_path: P
     repo.commit("2025-03-01")
     out = tmp_path / "site"
     res = run("--repo", repo.path, "publish", "--out", out)
-    assert res.code == 2
-    assert f"{bad[:12]}:registry/acme.yaml" in res.err and "tier" in res.err
-    assert not out.exists()
+    assert res.code == 0
+    assert res.err.startswith(f"warning: {bad[:12]}:registry/acme.yaml:") and "tier" in res.err
+    assert "and 0 feed entries" in res.out
+    assert "<entry>" not in (out / "feed.xml").read_text()
 
 
 @pytest.mark.parametrize("value", ["http://insecure.example", "javascript:alert(1)"])

@@ -50,7 +50,7 @@ class History:
     # entry id -> time of the first commit that contained it
     first_seen: dict[str, int] = field(default_factory=dict)
     steps: list[Step] = field(default_factory=list)
-    # invalid files met in old commits: (sha, problem)
+    # invalid files met in old commits: (commit sha, problem at registry/<id>.yaml)
     problems: list[tuple[str, Problem]] = field(default_factory=list)
     # registry state at the last replayed commit: path -> entry
     final: dict[str, Subprocessor] = field(default_factory=dict)
@@ -77,9 +77,12 @@ class Reader:
         for sha, raw in self.git.blobs.read_many(todo):
             path = todo[sha]
             try:
-                self.cache[sha] = reg.parse_entry(raw, path, sha[:12])[0]
+                self.cache[sha] = reg.parse_entry(raw, path)[0]
             except InputError as exc:
                 self.cache[sha] = exc
+
+    def invalid(self, sha: str) -> bool:
+        return isinstance(self.cache.get(sha), InputError)
 
     def get(self, sha: str, path: str) -> Subprocessor | None:
         if sha == ZERO:
@@ -148,7 +151,9 @@ def _replay(git: Git, policy: Policy, hist: History, commits: list[Commit], tip:
         before = Registry(exists=bool(state))
         after = Registry()
         for ch in commit.changes:
-            if not _entry_path(ch.path):
+            # an invalid file (reported in hist.problems) changes nothing: the entry keeps
+            # its last valid state, rather than reading as a removal, then an addition
+            if not _entry_path(ch.path) or reader.invalid(ch.new_sha):
                 continue
             old = reader.get(state.get(ch.path, ZERO), ch.path)
             if old is not None:

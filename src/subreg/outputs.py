@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from subreg.errors import InputError
@@ -27,7 +28,7 @@ def write_atomic(path: Path, text: str | bytes) -> None:
         raise InputError(f"cannot write {path}: {exc.strerror}") from None
 
 
-def write_tree(out: Path, files: dict[str, str | bytes]) -> None:
+def write_tree(out: Path, files: Mapping[str, str | bytes]) -> None:
     """Write several files into `out` so that a failure leaves none of them behind:
     everything goes to a temporary folder first, then each file is moved in."""
     out = Path(out)

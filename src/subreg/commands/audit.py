@@ -92,7 +92,7 @@ def replay(hist: History, project: Project, current: Registry) -> list[fd.Findin
                     f"commit {step.sha[:12]} ({step.date}): {verdict.message}",
                 ))
     for sha, problem in hist.problems:
-        out.append(fd.make("history-invalid", "warning", None, problem.path.split(":", 1)[-1],
+        out.append(fd.make("history-invalid", "warning", None, problem.path,
                            problem.line or 1, f"commit {sha[:12]}: {problem}"))
     return out
 

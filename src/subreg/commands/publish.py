@@ -2,7 +2,9 @@
 
 Writes `index.html`, `subprocessors.L.md` per policy language, `subprocessors.json` and
 `feed.xml` (SPEC 8), all at once: when anything is wrong (an invalid entry in the working
-tree or in any commit of the registry's history, a shallow clone) nothing is written.
+tree, a shallow clone) nothing is written. An invalid file in an old commit cannot be
+fixed any more: it is reported as a warning and left out of the feed (the entry keeps its
+last valid state), as the nightly audit does.
 
 The page shows the working tree's registry. "Last updated" is the date of the last commit
 that changed the registry; the feed comes from the registry's first-parent history. Where
@@ -35,9 +37,8 @@ def _git(project: Project) -> Git | None:
 
 
 def _in_commit(sha: str, problem: Problem) -> Problem:
-    """A problem of an old blob, located at the commit that holds it (`<commit>:<path>`)."""
-    _blob, sep, path = problem.path.partition(":")
-    return replace(problem, path=f"{sha[:12]}:{path}") if sep else problem
+    """A problem of an old file, located at the commit that holds it (`<commit>:<path>`)."""
+    return replace(problem, path=f"{sha[:12]}:{problem.path}")
 
 
 def run(opts: Options, out: Path) -> Outcome:
@@ -45,15 +46,14 @@ def run(opts: Options, out: Path) -> Outcome:
     policy = project.policy
     registry = project.worktree  # validated: an invalid entry stops here (exit 2)
     steps: list[history.Step] = []
+    warnings: list[str] = []
     last_commit: int | None = None
     git = _git(project)
     head = git.head() if git is not None else None
     if git is not None and head is not None:
         git.require_full_history()
         hist = history.scan(git, policy, [head], replay_from=head)
-        if hist.problems:
-            # an invalid file in an old commit would read as a removal, then an addition
-            raise InputError(problems=[_in_commit(sha, p) for sha, p in hist.problems])
+        warnings = [f"warning: {_in_commit(sha, p)} (left out of the feed)" for sha, p in hist.problems]
         steps = hist.steps
         last_commit = git.last_commit_time(reg.FOLDER)
     updated = history.utc_date(last_commit) if last_commit is not None else project.today
@@ -69,4 +69,5 @@ def run(opts: Options, out: Path) -> Outcome:
         f"(last updated {updated.isoformat()}) and {entries} feed "
         f"{'entry' if entries == 1 else 'entries'} to {out}:\n"
     )
-    return Outcome(EXIT_OK, summary + "".join(f"  {name}\n" for name in files))
+    err = "".join(line + "\n" for line in warnings)
+    return Outcome(EXIT_OK, summary + "".join(f"  {name}\n" for name in files), err)
