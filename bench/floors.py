@@ -121,6 +121,7 @@ def replay(repo: str, out: bytes) -> None:
     shas = []
     for chunk in out.split(b"\x01")[1:]:
         for field in chunk.split(b"\0"):
+            field = field.lstrip(b"\n")  # the first record follows the header's "\0\n"
             if field.startswith(b":"):
                 sha = field.split()[3].decode()
                 if sha != ZERO:
