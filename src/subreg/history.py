@@ -16,16 +16,19 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from subreg import diff
+from subreg import diff, yamlio
 from subreg import registry as reg
 from subreg.errors import InputError, Problem
 from subreg.gitrepo import ZERO, Commit, Git
 from subreg.model import Notice, Policy, Subprocessor
 from subreg.registry import Registry
 
+_EPOCH = dt.date(1970, 1, 1)
+
 
 def utc_date(epoch: int) -> dt.date:
-    return dt.datetime.fromtimestamp(epoch, dt.UTC).date()
+    """The UTC calendar date of a commit time (integer arithmetic: called per change)."""
+    return _EPOCH + dt.timedelta(days=epoch // 86400)
 
 
 @dataclass
@@ -74,10 +77,14 @@ class Reader:
     def load(self, pairs: Iterable[tuple[str, str]]) -> None:
         """Read and parse every (sha, path) not yet cached, in one cat-file stream."""
         todo = {sha: path for sha, path in pairs if sha != ZERO and sha not in self.cache}
+        with yamlio.bulk():
+            self._parse(todo)
+
+    def _parse(self, todo: dict[str, str]) -> None:
         for sha, raw in self.git.blobs.read_many(todo):
             path = todo[sha]
             try:
-                self.cache[sha] = reg.parse_entry(raw, path)[0]
+                self.cache[sha] = reg.parse_entry(raw, path, marks=False)[0]
             except InputError as exc:
                 self.cache[sha] = exc
 

@@ -86,43 +86,43 @@ def change(request: pytest.FixtureRequest) -> Change:
     return changes[int(request.param)]
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def registry(request: pytest.FixtureRequest) -> Registry:
     """The registry at head."""
     return _session(request.config).registry
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def base_registry(request: pytest.FixtureRequest) -> Registry:
     """The registry at base."""
     return _session(request.config).base_registry
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def changes(request: pytest.FixtureRequest) -> list[Change]:
     """Every change of base..head, ordered by id."""
     return _session(request.config).changes
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def policy(request: pytest.FixtureRequest) -> Policy:
     """The organisation's policy (policies/policy.yaml)."""
     return _session(request.config).project.policy
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def today(request: pytest.FixtureRequest) -> dt.date:
     """The date of the run (`--today`, else today in UTC)."""
     return _session(request.config).today
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def history(request: pytest.FixtureRequest) -> History:
     """What git history says: first commit of each notice, commits of each entry."""
     return _session(request.config).history
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def session(request: pytest.FixtureRequest) -> Session:
     """Everything at once (used by the built-in checks)."""
     return _session(request.config)

@@ -66,10 +66,23 @@ def check_name(path: str) -> Problem | None:
     return None
 
 
-def parse_entry(raw: bytes, path: str, label: str = "") -> tuple[Subprocessor, yamlio.Doc]:
-    """One registry file, validated; `label` prefixes the path in messages (a ref)."""
+def parse_entry(raw: bytes, path: str, label: str = "", marks: bool = True) -> tuple[Subprocessor, yamlio.Doc]:
+    """One registry file, validated; `label` prefixes the path in messages (a ref).
+
+    Without `marks`, positions are not kept; a problem is then reported by parsing
+    again with them, so it still names its line.
+    """
+    if not marks:
+        try:
+            return _parse_entry(raw, path, label, False)
+        except InputError:
+            pass
+    return _parse_entry(raw, path, label, True)
+
+
+def _parse_entry(raw: bytes, path: str, label: str, marks: bool) -> tuple[Subprocessor, yamlio.Doc]:
     display = f"{label}:{path}" if label else path
-    doc = yamlio.loads(raw, display)
+    doc = yamlio.loads(raw, display, marks)
     if isinstance(doc.data, dict):
         for reserved in ("id", "path"):
             if reserved in doc.data:
@@ -94,6 +107,11 @@ def cross_check(sp: Subprocessor, doc: yamlio.Doc, policy: Policy | None) -> lis
 
 def build(files: Iterable[tuple[str, bytes | Problem]], policy: Policy | None, label: str = "") -> Registry:
     """A Registry from (path, content) pairs; a Problem in place of content is reported."""
+    with yamlio.bulk():
+        return _build(files, policy, label)
+
+
+def _build(files: Iterable[tuple[str, bytes | Problem]], policy: Policy | None, label: str) -> Registry:
     reg = Registry()
     problems: list[Problem] = []
     for path, raw in sorted(files, key=lambda f: (entry_id(f[0]), f[0])):

@@ -14,6 +14,14 @@ from subreg.session import Session
 
 BUILTIN = Path(__file__).with_name("checks")
 
+# Per-test machinery that checks do not need: output capture (stdout is redirected
+# around the whole run instead), log capture, warning capture, and the unraisable and
+# thread exception hooks. Together they cost more than the checks themselves.
+FAST = [
+    "--capture=no", "-p", "no:logging", "-p", "no:warnings", "-p", "no:faulthandler",
+    "-p", "no:unraisableexception", "-p", "no:threadexception",
+]
+
 
 def run(session: Session) -> list[fd.Finding]:
     """Every check on the session; returns the findings with waivers applied."""
@@ -30,6 +38,7 @@ def run(session: Session) -> list[fd.Finding]:
         *targets, "-c", str(BUILTIN / "pytest.ini"), "--rootdir", str(root),
         "-p", "subreg.plugin", "-p", "no:cacheprovider", "-p", "no:stepwise",
         "--import-mode=importlib", "-q", "-o", "console_output_style=classic",
+        *FAST,
     ]
     before = set(sys.modules)
     plugin.ACTIVE = session
