@@ -72,12 +72,14 @@ class Git:
 
     def __init__(self, where: Path) -> None:
         self.cwd = where
-        out = self._run(["rev-parse", "--show-toplevel", "--show-prefix"], fail=None)
+        out = self._run(["rev-parse", "--show-toplevel", "--show-prefix", "--is-shallow-repository"],
+                        fail=None)
         if out is None:
             raise InputError(f"{where} is not inside a git repository")
         lines = out.decode().split("\n")
         self.top = Path(lines[0])
         self.prefix = lines[1]  # e.g. "" or "compliance/"
+        self._shallow = lines[2] == "true"
         self._catfile: CatFile | None = None
 
     def _run(self, args: list[str], fail: str | None = "git failed", stdin: bytes | None = None) -> bytes | None:
@@ -113,7 +115,7 @@ class Git:
         return out.decode().strip() if out else None
 
     def shallow(self) -> bool:
-        return self.run(["rev-parse", "--is-shallow-repository"]).strip() == b"true"
+        return self._shallow
 
     def require_full_history(self) -> None:
         if self.shallow():

@@ -44,6 +44,7 @@ class Project:
         self.root = root
         self.today = today
         self._trees: dict[str, Registry] = {}
+        self._listings: dict[str, list[TreeItem] | None] = {}
 
     def close(self) -> None:
         if "git" in self.__dict__:
@@ -83,7 +84,7 @@ class Project:
         if commit == WORKTREE:
             return self.worktree
         if commit not in self._trees:
-            items = self.git.tree(commit, reg.FOLDER)
+            items = self.listing(commit)
             if items is None:
                 self._trees[commit] = Registry(exists=False)
             else:
@@ -112,17 +113,23 @@ class Project:
         out.extend((i.path, contents[i.sha]) for i in readable)
         return out
 
+    def listing(self, commit: str) -> list[TreeItem] | None:
+        """The registry files at a commit (one `git ls-tree` per commit)."""
+        if commit not in self._listings:
+            self._listings[commit] = self.git.tree(commit, reg.FOLDER)
+        return self._listings[commit]
+
     def pair(self, rng: Range) -> tuple[Registry, Registry]:
         """(base, head). Entries unchanged since base are shared with head, so only the
         files the change touched are read from git at base."""
         head = self.at(rng.head, rng.head_label)
-        items = self.git.tree(rng.base, reg.FOLDER)
+        items = self.listing(rng.base)
         if items is None:
             return Registry(exists=False), head
         if rng.head == WORKTREE:
             head_shas = {sp.path: blob_sha(reg.read_file(self.root, sp.path)) for sp in head}
         else:
-            head_items = self.git.tree(rng.head, reg.FOLDER) or []
+            head_items = self.listing(rng.head) or []
             head_shas = {i.path: i.sha for i in head_items}
         base = Registry()
         changed = []

@@ -20,6 +20,9 @@ BUILTIN = Path(__file__).with_name("checks")
 FAST = [
     "--capture=no", "-p", "no:logging", "-p", "no:warnings", "-p", "no:faulthandler",
     "-p", "no:unraisableexception", "-p", "no:threadexception",
+    # and plugins for other uses of pytest, which only cost their import
+    "-p", "no:doctest", "-p", "no:junitxml", "-p", "no:pastebin", "-p", "no:legacypath",
+    "-p", "no:setuponly", "-p", "no:setupplan", "-p", "no:nose", "-p", "no:debugging",
 ]
 
 
