@@ -55,7 +55,11 @@ class Registry:
 
 
 def entry_id(path: str) -> str:
-    return Path(path).stem
+    """The id of an entry: its file name without the extension (string operations:
+    this runs for every file of every commit of a history)."""
+    name = path.rpartition("/")[2]
+    stem, dot, _ext = name.rpartition(".")
+    return stem if dot and stem else name
 
 
 def check_name(path: str) -> Problem | None:
