@@ -35,9 +35,7 @@ def check_ref(ref: str) -> str:
     """Refuse a ref that git could read as an option or that is not a plain name."""
     if ref.startswith("-"):
         raise InputError(f"refusing ref {ref!r}: a ref may not start with '-'")
-    base = re.sub(r"[~^]\d*$", "", ref)  # allow HEAD~1 / main^ style suffixes
-    while base != (base := re.sub(r"[~^]\d*$", "", base)):
-        pass
+    base = re.sub(r"(?:[~^]\d*)+$", "", ref)  # allow HEAD~1 / main^2 style suffixes
     if not ref or _BAD_REF.search(base):
         raise InputError(f"refusing ref {ref!r}: not a valid git ref")
     return ref

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from subreg import diff, history
 from subreg.diff import Change
+from subreg.errors import InputError
 from subreg.findings import Finding
 from subreg.history import History
 from subreg.project import WORKTREE, Project, Range
@@ -78,5 +79,5 @@ def standalone(project: Project) -> Session:
     head = project.worktree
     try:
         return prepare(project, None, None, everything=True)
-    except Exception:  # not a git repo, no default branch, shallow clone...
+    except InputError:  # not a git repo, no default branch, shallow clone...
         return Session(project, None, head, head, [], History(), _scope(head, [], project.today, True))
