@@ -75,7 +75,10 @@ def test_merge_commits_are_replayed_along_first_parent(run, repo: Repo, tmp_path
     repo.git("merge", "-q", "--no-ff", "feature", "-m", "merge", day="2025-02-03")
     code, doc = audit(run, repo, "2025-03-03", tmp_path / "a")
     assert code == 0, doc["findings"]
-    assert [u["id"] for u in doc["upcoming"]] == ["beta"]
+    assert doc["upcoming"] == ["beta"] and doc["now_active"] == []
+    assert doc["activations"] == [{"id": "beta", "name": "Beta", "effective_on": "2025-03-05"}]
+    md = (tmp_path / "a" / "audit.md").read_text()
+    assert "- Beta (`beta`): effective 2025-03-05" in md
     kinds = {(c["kind"], c["id"]) for c in doc["recent_changes"]}
     assert ("added", "beta") in kinds and ("modified", "acme") in kinds
 
@@ -93,7 +96,7 @@ def test_date_driven_findings(run, repo: Repo, tmp_path: Path) -> None:
     for day in ("2025-06-01", "2025-07-05", "2025-07-12", "2025-08-02"):
         code, doc = audit(run, repo, day, tmp_path / day)
         seen[day] = (code, {(f["check"], f["subprocessor"], f["outcome"]) for f in doc["findings"]},
-                     [u["id"] for u in doc["upcoming"]], [a["id"] for a in doc["now_active"]])
+                     doc["upcoming"], doc["now_active"])
     assert seen["2025-06-01"] == (0, {("dpa", "beta", "waived")}, [], [])
     assert seen["2025-07-05"] == (0, {("dpa", "beta", "waived"), ("certifications", "acme", "warning"),
                                       ("waiver-expiring", None, "warning")}, ["beta"], [])

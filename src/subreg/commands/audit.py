@@ -54,8 +54,10 @@ def run(opts: Options, out: Path | None) -> Outcome:
         "today": today.isoformat(),
         "findings": [f.as_json() for f in found],
         "summary": totals,
-        "upcoming": upcoming(sess.registry, today),
-        "now_active": now_active(sess.registry, today),
+        "upcoming": [a["id"] for a in upcoming(sess.registry, today)],
+        "now_active": [a["id"] for a in now_active(sess.registry, today)],
+        # details of both, for readers of the report
+        "activations": upcoming(sess.registry, today) + now_active(sess.registry, today),
         "recent_changes": recent(hist, today),
     }
     md = audit_md.render(report, project.policy.company)

@@ -32,7 +32,8 @@ def render(report: dict[str, Any], company: str) -> str:
     for title, key in (("Upcoming activations (next 30 days)", "upcoming"),
                        ("Now active (last 7 days)", "now_active")):
         out += [f"## {title}", ""]
-        items = report[key]
+        details = {a["id"]: a for a in report["activations"]}
+        items = [details[i] for i in report[key]]
         out += [f"- {cell(i['name'])} (`{cell(i['id'])}`): effective {i['effective_on']}" for i in items] or ["None."]
         out.append("")
     out += ["## Changes in the last 90 days", ""]
