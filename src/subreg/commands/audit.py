@@ -49,15 +49,15 @@ def run(opts: Options, out: Path | None) -> Outcome:
     found = sorted(found + expiring_waivers(project), key=lambda f: f.sort_key)
     totals = fd.summary(found, sess.passed)
     today = project.today
+    soon, active = upcoming(sess.registry, today), now_active(sess.registry, today)
     report = {
         "head": head,
         "today": today.isoformat(),
         "findings": [f.as_json() for f in found],
         "summary": totals,
-        "upcoming": [a["id"] for a in upcoming(sess.registry, today)],
-        "now_active": [a["id"] for a in now_active(sess.registry, today)],
-        # details of both, for readers of the report
-        "activations": upcoming(sess.registry, today) + now_active(sess.registry, today),
+        "upcoming": [a["id"] for a in soon],
+        "now_active": [a["id"] for a in active],
+        "activations": soon + active,  # details of both, for readers of the report
         "recent_changes": recent(hist, today),
     }
     md = audit_md.render(report, project.policy.company)
