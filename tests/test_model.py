@@ -110,7 +110,10 @@ def test_waivers_file() -> None:
     ok = "- {check: dpa, subprocessor: acme, reason: r, approved_by: me, expires_on: 2025-01-01}\n"
     [w] = model.parse_waivers(yamlio.loads(ok.encode(), "w.yaml"))
     assert w.expires_on == dt.date(2025, 1, 1)
+    assert w.line == 1
     assert model.parse_waivers(yamlio.loads(b"", "w.yaml")) == []
+    with pytest.raises(InputError, match="unknown field 'line'"):
+        model.parse_waivers(yamlio.loads(ok.replace("check:", "line: 9, check:").encode(), "w.yaml"))
     with pytest.raises(InputError, match="expected a list of waivers"):
         model.parse_waivers(yamlio.loads(b"check: dpa\n", "w.yaml"))
     with pytest.raises(InputError) as info:

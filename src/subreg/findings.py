@@ -49,8 +49,7 @@ class Verdict(AssertionError):
         self.severity = severity
 
 
-def apply_waivers(findings: list[Finding], waivers: list[Waiver], today: dt.date,
-                  waiver_lines: dict[int, int]) -> list[Finding]:
+def apply_waivers(findings: list[Finding], waivers: list[Waiver], today: dt.date) -> list[Finding]:
     """Waive what a live waiver covers; report expired and unused waivers (SPEC 3).
 
     waiver-expired: a waiver past its expires_on no longer waives, and is an error.
@@ -71,7 +70,7 @@ def apply_waivers(findings: list[Finding], waivers: list[Waiver], today: dt.date
         else:
             out.append(f)
     for i, w in enumerate(waivers):
-        line = waiver_lines.get(i, 1)
+        line = w.line
         if w.expires_on < today:
             out.append(make("waiver-expired", "error", None, reg.WAIVERS, line,
                             f"waiver of {w.check} for {w.subprocessor} expired on {w.expires_on} "

@@ -281,6 +281,8 @@ class Waiver(_Strict):
     reason: Text
     approved_by: Line
     expires_on: Date
+    # Set by the reader, not read from YAML: where the waiver stands in waivers.yaml.
+    line: SkipJsonSchema[int] = Field(default=1, exclude=True)
 
 
 # ---------------------------------------------------------------------------
@@ -346,8 +348,13 @@ def parse_waivers(doc: yamlio.Doc) -> list[Waiver]:
     waivers, problems = [], []
     for i, item in enumerate(doc.data):
         sub = yamlio.Doc(doc.path, item, _shift(doc.marks, i), _shift(doc.key_marks, i))
+        if isinstance(item, dict) and "line" in item:
+            problems.append(sub.problem(("line",), "unknown field 'line'", key=True))
+            continue
         try:
-            waivers.append(parse(Waiver, sub))
+            waiver = parse(Waiver, sub)
+            object.__setattr__(waiver, "line", doc.marks.get((i,), (1, 1))[0])
+            waivers.append(waiver)
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:

@@ -10,7 +10,7 @@ from pathlib import Path
 from subreg import registry as reg
 from subreg import yamlio
 from subreg.errors import InputError, Problem
-from subreg.gitrepo import Git, TreeItem, blob_sha
+from subreg.gitrepo import Git, TreeItem
 from subreg.model import Policy, Waiver
 from subreg.registry import Registry
 
@@ -126,11 +126,7 @@ class Project:
         items = self.listing(rng.base)
         if items is None:
             return Registry(exists=False), head
-        if rng.head == WORKTREE:
-            head_shas = {sp.path: blob_sha(reg.read_file(self.root, sp.path)) for sp in head}
-        else:
-            head_items = self.listing(rng.head) or []
-            head_shas = {i.path: i.sha for i in head_items}
+        head_shas = head.blobs
         base = Registry()
         changed = []
         for item in items:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from subreg import model, yamlio
 from subreg.errors import InputError, Problem
+from subreg.gitrepo import blob_sha
 from subreg.model import Policy, Subprocessor
 
 FOLDER = "registry"
@@ -29,6 +30,7 @@ class Registry:
 
     entries: dict[str, Subprocessor] = field(default_factory=dict)
     docs: dict[str, yamlio.Doc] = field(default_factory=dict)
+    blobs: dict[str, str] = field(default_factory=dict)  # path -> git blob id of its content
     exists: bool = True  # False when the registry folder is missing (the first PR)
 
     def __iter__(self) -> Iterator[Subprocessor]:
@@ -134,6 +136,7 @@ def _build(files: Iterable[tuple[str, bytes | Problem]], policy: Policy | None, 
         problems.extend(cross_check(sp, doc, policy))
         reg.entries[sp.id] = sp
         reg.docs[sp.id] = doc
+        reg.blobs[path] = blob_sha(raw)
     if problems:
         raise InputError(problems=problems)
     return reg

@@ -69,17 +69,5 @@ def run(session: Session) -> list[fd.Finding]:
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
         tail = buffer.getvalue().strip().splitlines()[-5:]
         raise InputError("the checks could not run: " + " | ".join(tail))
-    waivers = session.project.waivers
-    lines = _waiver_lines(session)
-    return fd.apply_waivers(session.findings, waivers, session.today, lines)
+    return fd.apply_waivers(session.findings, session.project.waivers, session.today)
 
-
-def _waiver_lines(session: Session) -> dict[int, int]:
-    from subreg import registry as reg
-    from subreg import yamlio
-
-    path = session.project.root / reg.WAIVERS
-    if not path.is_file():
-        return {}
-    doc = yamlio.loads(reg.read_file(session.project.root, reg.WAIVERS), reg.WAIVERS)
-    return {loc[0]: pos[0] for loc, pos in doc.marks.items() if len(loc) == 1 and isinstance(loc[0], int)}

@@ -29,8 +29,7 @@ _PLAIN = (".md.j2", ".txt.j2", "_subject.j2", ".md", ".txt")
 
 
 def _autoescape(name: str | None) -> bool:
-    # init-* templates write the files of a new repo (YAML, Python), from subreg's own data
-    return name is None or not (name.endswith(_PLAIN) or name.startswith("init-"))
+    return name is None or not name.endswith(_PLAIN)
 
 
 class _Loader(jinja2.FileSystemLoader):
@@ -89,6 +88,16 @@ def md_cell(value: object) -> str:
 
 
 # -- per-language formatting ----------------------------------------------------------
+
+def translation(texts: dict[str, str], lang: str, languages: list[str]) -> tuple[str, str]:
+    """(text, the language it is written in): the text in `lang`, else in the first
+    policy language that has one. A missing translation is a `translations` finding,
+    not a reason to print nothing."""
+    for candidate in (lang, *languages, *sorted(texts)):
+        if candidate in texts:
+            return str(texts[candidate]), candidate
+    return "", lang
+
 
 def format_date(value: dt.date | str, lang: str) -> str:
     """A date as the language writes it: "5 March 2025", "5 mars 2025", "1er mars 2025"."""

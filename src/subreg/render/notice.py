@@ -195,12 +195,7 @@ def pick(texts: Any, lang: str, languages: list[str] | None = None) -> str:
     not an error) falls back to the first language that has one."""
     if not isinstance(texts, dict):
         return "" if texts is None else str(texts)
-    if lang in texts:
-        return str(texts[lang])
-    for other in [*(languages or []), *sorted(texts)]:
-        if other in texts:
-            return str(texts[other])
-    return ""
+    return envmod.translation(texts, lang, languages or [])[0]
 
 
 def _md_link(value: str) -> str:

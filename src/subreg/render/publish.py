@@ -86,12 +86,8 @@ class Cell:
 
 
 def pick(texts: dict[str, str], lang: str, languages: list[str]) -> Cell:
-    """The text in `lang`, else in the first policy language that has one (a missing
-    translation is a `translations` finding, not a reason to print nothing)."""
-    for candidate in (lang, *languages, *sorted(texts)):
-        if candidate in texts:
-            return Cell(texts[candidate], candidate)
-    return Cell("", lang)
+    """The text in `lang` or its fallback, with the language it is really written in."""
+    return Cell(*envmod.translation(texts, lang, languages))
 
 
 @dataclass(frozen=True)
