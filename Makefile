@@ -3,8 +3,13 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
+# What users get: the sdist, the wheel built from it, and a clean virtualenv holding
+# only that wheel (and its dependencies). The end-to-end tests run its `subreg`.
+DIST       := dist
+TREE_WHEEL := dist-tree
+WHEEL_VENV := .venv-wheel
 
-.PHONY: run test lint bench browser clean
+.PHONY: run test lint bench browser dist wheel-venv clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,14 +25,29 @@ run: $(STAMP)
 	$(BIN)/subreg publish --out build/site
 	@echo "reports in build/audit, public page in build/site/index.html"
 
-## test: lint, types, and the whole test suite with branch coverage
-test: $(STAMP) browser
-	$(BIN)/ruff check src tests bench
+## dist: the sdist, the wheel built from the sdist, and (to compare) a wheel built from the tree
+dist: $(STAMP)
+	rm -rf $(DIST) $(TREE_WHEEL) build/lib build/bdist.*
+	$(BIN)/python -m build --outdir $(DIST) .
+	$(BIN)/python -m build --wheel --outdir $(TREE_WHEEL) .
+	$(BIN)/twine check --strict $(DIST)/*
+
+## wheel-venv: a clean virtualenv with the built wheel installed, as `pip install` gives users
+wheel-venv: dist
+	rm -rf $(WHEEL_VENV)
+	$(PYTHON) -m venv $(WHEEL_VENV)
+	$(WHEEL_VENV)/bin/python -m pip install --quiet $(DIST)/subreg-*.whl
+
+## test: lint, types, and the whole test suite with branch coverage, end to end on the wheel
+test: $(STAMP) browser wheel-venv
+	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/mypy
+	SUBREG_BIN=$(CURDIR)/$(WHEEL_VENV)/bin/subreg SUBREG_DIST=$(CURDIR)/$(DIST) \
+	SUBREG_TREE_WHEEL=$(CURDIR)/$(TREE_WHEEL) SUBREG_REQUIRE_WHEEL=1 \
 	$(BIN)/pytest -q --cov=subreg --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=90
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/mypy
 
 ## browser: Debian's headless Chromium for the page test (installed when root and missing)
@@ -39,4 +59,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) build .coverage .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(WHEEL_VENV) $(DIST) $(TREE_WHEEL) build .coverage .pytest_cache .mypy_cache .ruff_cache

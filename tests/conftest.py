@@ -1,5 +1,13 @@
 """Shared fixtures: real compliance repos in real git repositories, with controlled
-commit dates and isolated git configuration, and a runner for the real CLI."""
+commit dates and isolated git configuration, and two runners of the real CLI:
+
+- `run`: the `subreg` entry point in-process (fast, and measured by coverage);
+- `installed`: the `subreg` command that users get, in a subprocess. `make test` builds
+  the sdist and the wheel, installs the wheel into a clean virtualenv of its own and
+  points `SUBREG_BIN` at its `subreg`; tests of what users run (end-to-end runs, the
+  workflows' and the action's commands, init, the browser) use this one, so that a file
+  the package forgets to ship fails them.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +16,8 @@ import datetime as dt
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +28,21 @@ import yaml
 from subreg.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _installed_bin() -> Path:
+    """The `subreg` under test end to end: $SUBREG_BIN (set by `make test` to the wheel's
+    virtualenv), else the wheel's virtualenv of an earlier `make test`, else the
+    development one (a plain `pytest` run while working)."""
+    if os.environ.get("SUBREG_BIN"):
+        return Path(os.environ["SUBREG_BIN"])
+    wheel = ROOT / ".venv-wheel" / "bin" / "subreg"
+    return wheel if wheel.exists() else Path(sys.executable).parent / "subreg"
+
+
+SUBREG_BIN = _installed_bin()
+# The folder of the installed `subreg`, to put on PATH as `pip install` would.
+INSTALLED_BIN = SUBREG_BIN.parent
 
 GIT_ENV = {
     "GIT_CONFIG_GLOBAL": "/dev/null",
@@ -152,6 +176,37 @@ def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
         return Result(code, out, err)
 
     yield invoke
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment of a subprocess: no GitHub Actions variables of the machine that
+    runs the tests, git configuration isolated, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    env.update(GIT_ENV)
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def installed() -> Callable[..., Result]:
+    """Run the installed `subreg` (SUBREG_BIN) in a subprocess: `installed(*args,
+    cwd=..., env={...}, stdin=...)` returns code, stdout, stderr."""
+
+    def invoke(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None,
+               stdin: str | None = None) -> Result:
+        proc = subprocess.run([str(SUBREG_BIN), *[str(a) for a in args]], cwd=cwd,
+                              env=clean_env(**(env or {})), input=stdin, capture_output=True,
+                              text=True, check=False, timeout=600)
+        return Result(proc.returncode, proc.stdout, proc.stderr)
+
+    return invoke
+
+
+@pytest.fixture(params=["in-process", "installed"])
+def cli(request: pytest.FixtureRequest, run: Any, installed: Any) -> Any:
+    """Both runners, one after the other: for behaviour that must hold for the installed
+    command and be measured by coverage too."""
+    return run if request.param == "in-process" else installed
 
 
 @pytest.fixture

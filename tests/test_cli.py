@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
-from conftest import ROOT, Repo
+from conftest import INSTALLED_BIN, ROOT, Repo
 from subreg import cli
 
 
@@ -27,7 +26,7 @@ def test_internal_error_is_exit_3_without_traceback(run, monkeypatch) -> None:
 
 
 def test_python_dash_m_runs_the_cli() -> None:
-    proc = subprocess.run([sys.executable, "-m", "subreg", "--repo", str(ROOT), "validate"],
+    proc = subprocess.run([str(INSTALLED_BIN / "python"), "-m", "subreg", "--repo", str(ROOT), "validate"],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0 and proc.stdout.startswith("ok: 21 subprocessors")
 

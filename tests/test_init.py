@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import GIT_ENV, ROOT, epoch
+from conftest import GIT_ENV, INSTALLED_BIN, ROOT, epoch
 from subreg.commands import init
 
 TODAY = "2026-03-01"
@@ -30,10 +30,10 @@ def git(path: Path, *args: str, day: str = TODAY) -> str:
 
 
 @pytest.fixture
-def created(run: Any, tmp_path: Path) -> Path:
+def created(installed: Any, tmp_path: Path) -> Path:
     """`subreg init` output, committed as the first commit of a fresh repository."""
     target = tmp_path / "acme-compliance"
-    res = run("--today", TODAY, "init", target)
+    res = installed("--today", TODAY, "init", target)
     assert res.code == 0, res.err
     assert "git init" in res.out and "policies/policy.yaml" in res.out
     git(target, "init", "-q", "-b", "main")
@@ -42,8 +42,8 @@ def created(run: Any, tmp_path: Path) -> Path:
     return target
 
 
-def check_json(run: Any, repo: Path, *args: str, today: str = TODAY) -> tuple[int, dict[str, Any]]:
-    res = run("--repo", repo, "--today", today, "check", "--format", "json", *args)
+def check_json(cmd: Any, repo: Path, *args: str, today: str = TODAY) -> tuple[int, dict[str, Any]]:
+    res = cmd("--repo", repo, "--today", today, "check", "--format", "json", *args)
     assert res.code in (0, 1), res.err
     return res.code, json.loads(res.out)
 
@@ -55,38 +55,38 @@ def test_writes_the_files_of_a_compliance_repo(created: Path) -> None:
     assert not list(created.glob(".subreg-*")), "the staging folder is gone"
 
 
-def test_passes_validate_and_check_as_created(run: Any, created: Path) -> None:
-    res = run("--repo", created, "--today", TODAY, "validate")
+def test_passes_validate_and_check_as_created(installed: Any, created: Path) -> None:
+    res = installed("--repo", created, "--today", TODAY, "validate")
     assert res.code == 0, res.err
     assert "1 subprocessors" in res.out
     for args in ((), ("--all",)):
-        code, doc = check_json(run, created, *args)
+        code, doc = check_json(installed, created, *args)
         assert code == 0 and doc["findings"] == [], doc
-    _, doc = check_json(run, created, "--all")
+    _, doc = check_json(installed, created, "--all")
     assert doc["summary"]["passed"] >= 8  # the built-in checks and the custom one
 
 
-def test_the_example_stays_valid_for_its_first_year(run: Any, created: Path) -> None:
+def test_the_example_stays_valid_for_its_first_year(installed: Any, created: Path) -> None:
     """Dates are relative to the day of init: no check fails before the yearly
     due-diligence review is due."""
     later = (dt.date.fromisoformat(TODAY) + dt.timedelta(days=300)).isoformat()
-    code, doc = check_json(run, created, "--all", today=later)
+    code, doc = check_json(installed, created, "--all", today=later)
     assert code == 0 and doc["findings"] == [], doc
 
 
-def test_audit_and_publish_pass_as_created(run: Any, created: Path, tmp_path: Path) -> None:
-    res = run("--repo", created, "--today", TODAY, "audit", "--out", tmp_path / "audit")
+def test_audit_and_publish_pass_as_created(installed: Any, created: Path, tmp_path: Path) -> None:
+    res = installed("--repo", created, "--today", TODAY, "audit", "--out", tmp_path / "audit")
     assert res.code == 0, res.out + res.err
-    res = run("--repo", created, "--today", TODAY, "publish", "--out", tmp_path / "site")
+    res = installed("--repo", created, "--today", TODAY, "publish", "--out", tmp_path / "site")
     assert res.code == 0, res.err
     assert "Example Hosting" in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
 
 
-def test_the_custom_check_runs(run: Any, created: Path) -> None:
+def test_the_custom_check_runs(installed: Any, created: Path) -> None:
     path = created / "registry" / "example-hosting.yaml"
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("locations: [DE]", "locations: [DE, RU]"), encoding="utf-8")
-    code, doc = check_json(run, created, "--all")
+    code, doc = check_json(installed, created, "--all")
     assert code == 1
     [finding] = [f for f in doc["findings"] if f["check"] == "no-processing-in-excluded-countries"]
     assert finding["outcome"] == "failed" and finding["subprocessor"] == "example-hosting"
@@ -96,30 +96,30 @@ def test_the_custom_check_runs(run: Any, created: Path) -> None:
 
 def test_the_custom_check_runs_under_plain_pytest(created: Path) -> None:
     env = {**os.environ, **GIT_ENV}
-    proc = subprocess.run([str(BIN / "pytest"), "-q", "-p", "no:cacheprovider", "checks"], cwd=created,
+    proc = subprocess.run([str(INSTALLED_BIN / "pytest"), "-q", "-p", "no:cacheprovider", "checks"], cwd=created,
                           env=env, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "1 passed" in proc.stdout
 
 
-def test_a_later_addition_needs_a_notice(run: Any, created: Path) -> None:
+def test_a_later_addition_needs_a_notice(installed: Any, created: Path) -> None:
     """The baseline needs no notice; the next subprocessor does, as the README says."""
     src = (created / "registry" / "example-hosting.yaml").read_text(encoding="utf-8")
     new = src.replace("name: Example Hosting\nlegal_name: Example Hosting GmbH",
                       "name: Example Mail\nlegal_name: Example Mail SAS")
     (created / "registry" / "example-mail.yaml").write_text(new, encoding="utf-8")
-    code, doc = check_json(run, created)
+    code, doc = check_json(installed, created)
     assert code == 1 and {f["check"] for f in doc["findings"]} == {"notice-required"}
     announced = dt.date.fromisoformat(TODAY)
     notice = (f"notice:\n  announced_on: {announced}\n"
               f"  effective_on: {announced + dt.timedelta(days=30)}\n")
     (created / "registry" / "example-mail.yaml").write_text(new + notice, encoding="utf-8")
-    code, doc = check_json(run, created)
+    code, doc = check_json(installed, created)
     assert code == 0, doc
 
 
-def test_dates_follow_today(run: Any, tmp_path: Path) -> None:
-    res = run("--today", "2028-02-29", "init", tmp_path / "leap")
+def test_dates_follow_today(installed: Any, tmp_path: Path) -> None:
+    res = installed("--today", "2028-02-29", "init", tmp_path / "leap")
     assert res.code == 0, res.err
     doc = yaml.safe_load((tmp_path / "leap" / "registry" / "example-hosting.yaml").read_text(encoding="utf-8"))
     assert str(doc["due_diligence"]["assessed_on"]) == "2028-02-29"
@@ -128,36 +128,36 @@ def test_dates_follow_today(run: Any, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("existing", ["README.md", ".git/HEAD", "notes/x.txt"])
-def test_refuses_a_non_empty_folder(run: Any, tmp_path: Path, existing: str) -> None:
+def test_refuses_a_non_empty_folder(installed: Any, tmp_path: Path, existing: str) -> None:
     target = tmp_path / "repo"
     (target / existing).parent.mkdir(parents=True)
     (target / existing).write_text("mine\n", encoding="utf-8")
-    res = run("--today", TODAY, "init", target)
+    res = installed("--today", TODAY, "init", target)
     assert res.code == 2
     assert "not empty" in res.err and "Traceback" not in res.err
     assert (target / existing).read_text(encoding="utf-8") == "mine\n"
     assert sorted(p.name for p in target.iterdir()) == [existing.split("/")[0]]
 
 
-def test_refuses_a_file(run: Any, tmp_path: Path) -> None:
+def test_refuses_a_file(installed: Any, tmp_path: Path) -> None:
     target = tmp_path / "file"
     target.write_text("mine\n", encoding="utf-8")
-    res = run("--today", TODAY, "init", target)
+    res = installed("--today", TODAY, "init", target)
     assert res.code == 2 and target.read_text(encoding="utf-8") == "mine\n"
 
 
-def test_refuses_a_symlink(run: Any, tmp_path: Path) -> None:
+def test_refuses_a_symlink(installed: Any, tmp_path: Path) -> None:
     (tmp_path / "elsewhere").mkdir()
     (tmp_path / "link").symlink_to(tmp_path / "elsewhere")
-    res = run("--today", TODAY, "init", tmp_path / "link")
+    res = installed("--today", TODAY, "init", tmp_path / "link")
     assert res.code == 2 and "not a folder" in res.err
     assert not any((tmp_path / "elsewhere").iterdir())
 
 
-def test_an_empty_or_missing_folder_is_fine(run: Any, tmp_path: Path) -> None:
+def test_an_empty_or_missing_folder_is_fine(installed: Any, tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
-    assert run("--today", TODAY, "init", tmp_path / "empty").code == 0
-    assert run("--today", TODAY, "init", tmp_path / "deep" / "new").code == 0
+    assert installed("--today", TODAY, "init", tmp_path / "empty").code == 0
+    assert installed("--today", TODAY, "init", tmp_path / "deep" / "new").code == 0
     assert (tmp_path / "deep" / "new" / "policies" / "policy.yaml").is_file()
 
 

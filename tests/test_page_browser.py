@@ -75,9 +75,9 @@ def test_console_detection_catches_a_broken_page(tmp_path: Path, head: str, expe
     assert any(expected in m for m in seen), seen
 
 
-def test_page_in_chromium(run, own_repo: Repo, tmp_path: Path) -> None:
+def test_page_in_chromium(installed, own_repo: Repo, tmp_path: Path) -> None:
     site = tmp_path / "site"
-    publish(run, own_repo.path, site)
+    publish(installed, own_repo.path, site)
     index = site / "index.html"
 
     rendered = render(index, tmp_path / "profile", "--dump-dom")
@@ -100,12 +100,12 @@ def test_page_in_chromium(run, own_repo: Repo, tmp_path: Path) -> None:
         assert shot.read_bytes()[:8] == PNG and shot.stat().st_size > 10_000, name
 
 
-def test_hostile_name_stays_text_in_chromium(run, repo: Repo, tmp_path: Path) -> None:
+def test_hostile_name_stays_text_in_chromium(installed, repo: Repo, tmp_path: Path) -> None:
     repo.put("acme")
     repo.put("newco", name=HOSTILE, legal_name="NewCo Ltd")
     repo.commit("2025-01-01")
     site = tmp_path / "site"
-    publish(run, repo.path, site)
+    publish(installed, repo.path, site)
     rendered = render(site / "index.html", tmp_path / "profile", "--dump-dom")
     assert rendered.console == []
     dom = Page(rendered.dom)

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import ROOT, Repo, dump, entry
+from conftest import INSTALLED_BIN, ROOT, Repo, dump, entry
 
 BIN = Path(sys.executable).parent
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
@@ -313,7 +313,7 @@ def run_line(line: str, cwd: Path, env: dict[str, str], tmp_path: Path) -> subpr
     """Run one command line as the runner's bash would, with subreg on PATH as after
     `pip install .`, in GitHub Actions mode (annotations, job summary)."""
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
-    full = {**base_env, **env, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+    full = {**base_env, **env, "PATH": f"{INSTALLED_BIN}{os.pathsep}{os.environ['PATH']}",
             "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}
     # A `run:` step without `shell:` runs as `bash -e {0}` on Linux runners.
     script = tmp_path / "step.sh"
@@ -364,7 +364,7 @@ def run_action(clone: Path, tmp_path: Path, **inputs: str) -> tuple[int, dict[st
     output = tmp_path / "github_output"
     output.write_text("", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
-    env.update(GITHUB_OUTPUT=str(output), RUNNER_TEMP=str(tmp_path), SUBREG_BIN=str(BIN),
+    env.update(GITHUB_OUTPUT=str(output), RUNNER_TEMP=str(tmp_path), SUBREG_BIN=str(INSTALLED_BIN),
                SUBREG_COMMAND=inputs.get("command", "check"), SUBREG_BASE=inputs.get("base", ""),
                SUBREG_ARGS=inputs.get("args", ""), SUBREG_OUT=inputs.get("out", ""),
                SUBREG_FAIL=inputs.get("fail", "true"), PR_BASE_SHA=inputs.get("pr_base", ""))

@@ -10,41 +10,12 @@ import datetime as dt
 import os
 import sys
 import traceback
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import click
 
 from subreg.errors import EXIT_INPUT, EXIT_INTERNAL, InputError, SubregError
-
-
-@dataclass
-class Outcome:
-    """What a command returns: its exit code and what to print."""
-
-    code: int
-    out: str = ""
-    err: str = ""
-
-
-@dataclass
-class Options:
-    repo: Path | None
-    today: dt.date
-    _project: Any = None
-
-    def project(self) -> Any:
-        """The compliance repo, found upward from --repo or the current folder."""
-        if self._project is None:
-            from subreg.project import Project, find_root
-
-            self._project = Project(find_root(self.repo or Path.cwd()), self.today)
-        return self._project
-
-    def close(self) -> None:
-        if self._project is not None:
-            self._project.close()
+from subreg.options import Options, Outcome
 
 
 def _today(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date:

@@ -14,6 +14,15 @@ from subreg.session import Session
 
 BUILTIN = Path(__file__).with_name("checks")
 
+# The configuration the checks run with, passed in code: never a file (one the package
+# could forget to ship), and never the compliance repo's own pytest configuration
+# (`-c` an empty file stops pytest looking for one).
+CONFIG = [
+    "-c", os.devnull,
+    "-o", "python_files=check_*.py test_*.py",
+    "-o", "python_functions=test_*",
+]
+
 # Per-test machinery that checks do not need: output capture (stdout is redirected
 # around the whole run instead), log capture, warning capture, and the unraisable and
 # thread exception hooks. Together they cost more than the checks themselves.
@@ -38,7 +47,7 @@ def run(session: Session) -> list[fd.Finding]:
     if custom.is_dir() and not custom.is_symlink():
         targets.append(str(custom))
     args = [
-        *targets, "-c", str(BUILTIN / "pytest.ini"), "--rootdir", str(root),
+        *targets, *CONFIG, "--rootdir", str(root),
         "-p", "subreg.plugin", "-p", "no:cacheprovider", "-p", "no:stepwise",
         "--import-mode=importlib", "-q", "-o", "console_output_style=classic",
         *FAST,

@@ -18,9 +18,9 @@ from typing import Any
 
 from subreg import findings as fd
 from subreg import history, notices, runner, session
-from subreg.cli import Options, Outcome
 from subreg.errors import EXIT_OK, EXIT_VIOLATIONS, InputError
 from subreg.history import History
+from subreg.options import Options, Outcome
 from subreg.outputs import write_tree
 from subreg.project import Project
 from subreg.registry import Registry

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from subreg import findings as fd
 from subreg import runner, session
-from subreg.cli import Options, Outcome
 from subreg.errors import EXIT_OK, EXIT_VIOLATIONS
+from subreg.options import Options, Outcome
 from subreg.outputs import write_atomic
 from subreg.report import github, junit, sarif, text
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from subreg import diff
-from subreg.cli import Options, Outcome
 from subreg.errors import EXIT_OK
+from subreg.options import Options, Outcome
 
 
 def run(opts: Options, base: str | None, head: str | None, fmt: str) -> Outcome:

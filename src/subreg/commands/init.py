@@ -15,8 +15,8 @@ from pathlib import Path
 
 import jinja2
 
-from subreg.cli import Options, Outcome
 from subreg.errors import EXIT_INPUT, EXIT_OK
+from subreg.options import Options, Outcome
 from subreg.outputs import write_tree
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"

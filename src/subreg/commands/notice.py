@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from subreg import diff
-from subreg.cli import Options, Outcome
 from subreg.errors import EXIT_OK
+from subreg.options import Options, Outcome
 from subreg.outputs import write_tree
 from subreg.render import notice
 

@@ -20,9 +20,9 @@ from pathlib import Path
 
 from subreg import history
 from subreg import registry as reg
-from subreg.cli import Options, Outcome
 from subreg.errors import EXIT_OK, InputError, Problem
 from subreg.gitrepo import Git
+from subreg.options import Options, Outcome
 from subreg.outputs import write_tree
 from subreg.project import Project
 from subreg.render import feed, publish

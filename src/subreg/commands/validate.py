@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from subreg import registry as reg
-from subreg.cli import Options, Outcome
 from subreg.errors import EXIT_INPUT, EXIT_OK, InputError, Problem
 from subreg.model import Policy, Subprocessor
+from subreg.options import Options, Outcome
 
 
 def run(opts: Options) -> Outcome:

@@ -1,0 +1,42 @@
+"""What the click layer hands a command, and what a command hands back.
+
+Below `cli.py` and above every command, so that the click layer only points down.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from subreg.project import Project
+
+
+@dataclass
+class Outcome:
+    """What a command returns: its exit code and what to print."""
+
+    code: int
+    out: str = ""
+    err: str = ""
+
+
+@dataclass
+class Options:
+    repo: Path | None
+    today: dt.date
+    _project: Project | None = None
+
+    def project(self) -> Project:
+        """The compliance repo, found upward from --repo or the current folder."""
+        if self._project is None:
+            from subreg.project import Project, find_root
+
+            self._project = Project(find_root(self.repo or Path.cwd()), self.today)
+        return self._project
+
+    def close(self) -> None:
+        if self._project is not None:
+            self._project.close()
