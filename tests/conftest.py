@@ -69,6 +69,8 @@ POLICY: dict[str, Any] = {
 ENTRY: dict[str, Any] = {
     "name": "Acme Analytics",
     "legal_name": "Acme Analytics GmbH",
+    "address": "Musterstraße 1, 10115 Berlin, Germany",
+    "contact": "privacy@acme.example",
     "tier": "core",
     "personal_data": True,
     "locations": ["DE"],
@@ -80,6 +82,7 @@ ENTRY: dict[str, Any] = {
     "security": {"encryption_at_rest": True, "encryption_in_transit": True,
                  "breach_notice_hours": 48, "audit_rights": True},
     "due_diligence": {"assessed_on": "2025-01-01", "risk": "low", "frameworks": ["GDPR"]},
+    "transfer_assessed_on": "2025-01-01",
 }
 
 

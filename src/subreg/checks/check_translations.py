@@ -11,13 +11,18 @@ from subreg.model import Policy, Subprocessor
 
 
 def test_translations(subprocessor: Subprocessor, policy: Policy) -> None:
-    """`purpose` and `data_processed` have a text for each of the policy's languages."""
-    missing = [
-        (name, lang)
+    """`purpose` and `data_processed` have a text for each of the policy's languages, and
+    so does the `purpose` of each chain member that gives one."""
+    missing: list[tuple[str, tuple[str | int, ...]]] = [
+        (f"{name}.{lang}", (name,))
         for name in ("purpose", "data_processed")
         for lang in policy.languages
         if lang not in getattr(subprocessor, name)
     ]
+    for i, member in enumerate(subprocessor.subprocessors):
+        if member.purpose is not None:
+            missing += [(f"subprocessors[{i}].purpose.{lang} ({member.name})", ("subprocessors", i, "purpose"))
+                        for lang in policy.languages if lang not in member.purpose]
     if missing:
-        listed = ", ".join(f"{name}.{lang}" for name, lang in missing)
-        raise Verdict(f"missing translation: {listed}", (missing[0][0],))
+        listed = ", ".join(label for label, _ in missing)
+        raise Verdict(f"missing translation: {listed}", missing[0][1])
