@@ -214,11 +214,13 @@ def cli(request: pytest.FixtureRequest, run: Any, installed: Any) -> Any:
 
 @pytest.fixture
 def own_repo(tmp_path: Path) -> Repo:
-    """This repository's registry and policies in a git repository of their own, so that
-    tests do not depend on how CI cloned us (a shallow clone has no history to read)."""
+    """This repository's registry, policies and own checks in a git repository of their
+    own, so that tests do not depend on how CI cloned us (a shallow clone has no history
+    to read)."""
     repo = Repo(tmp_path / "own")
     shutil.rmtree(repo.path / "policies")
     shutil.copytree(ROOT / "registry", repo.path / "registry")
     shutil.copytree(ROOT / "policies", repo.path / "policies")
+    shutil.copytree(ROOT / "checks", repo.path / "checks", ignore=shutil.ignore_patterns("__pycache__"))
     repo.commit("2026-11-01", "registry baseline")
     return repo

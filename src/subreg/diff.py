@@ -9,6 +9,7 @@ compared ignoring case, spaces and punctuation) is the same.
 from __future__ import annotations
 
 import json
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal
@@ -114,11 +115,11 @@ def field_changes(old: Subprocessor, new: Subprocessor) -> dict[str, dict[str, A
     return {k: {"old": a[k], "new": b[k]} for k in candidates if k in roots}
 
 
-def material_changes(old: Subprocessor, new: Subprocessor, changed: frozenset[str],
-                     material: set[str]) -> set[str]:
+def material_changes(old: Subprocessor, new: Subprocessor, changed: AbstractSet[str],
+                     material: AbstractSet[str]) -> set[str]:
     """The changed fields that are material: those of `material`, except a chain
     (`subprocessors`) whose members and their locations stayed the same (chain.py)."""
-    found = material & changed
+    found = {f for f in changed if f in material}
     if "subprocessors" in found and not chain.delta(old.subprocessors, new.subprocessors):
         found.discard("subprocessors")
     return found

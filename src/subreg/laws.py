@@ -84,9 +84,9 @@ class LawData(model._Strict):
     transfer_assessment: bool = False  # SCC/BCR-kind transfers need a recent assessment
     home: Home | None = None
     adequacy_label: LangText | None = None
-    adequacy: list[Place] = []
-    mechanisms: list[Mechanism] = []
-    invalid: list[Invalid] = []
+    adequacy: list[Place] = Field(default_factory=list)
+    mechanisms: list[Mechanism] = Field(default_factory=list)
+    invalid: list[Invalid] = Field(default_factory=list)
     assessment_label: LangText | None = None
 
     @model_validator(mode="after")

@@ -5,6 +5,13 @@ language, each in its own `lang` section with the seed's sections (overview, not
 of changes, the three tables, upcoming changes, data residency, security standards, due
 diligence, rights), then a shared contact section. Each Markdown file holds one language.
 
+An entry's chain (`subprocessors`) is shown under its row as names and locations only
+(chain.py), and in `subprocessors.json` as `[{name, locations}]`. Per residency region,
+the page and the Markdown list the current entries with personal data that may touch
+the region's data, where they process it (their chain included) and, by the region's
+law (laws.py), the safeguard for each place: the adequacy finding, the mechanisms the
+entry lists that cover it, the Québec assessment, or "no safeguard recorded".
+
 Status at `today`: an entry whose `notice.effective_on` is after today is *upcoming* (its
 own table, with its date); one whose `retired_on` is today or earlier is gone (it stays in
 the feed); any other is *current*. A current entry with a later `retired_on` is also
