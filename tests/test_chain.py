@@ -237,3 +237,23 @@ def test_chain_and_regions_on_the_page(cli, repo: Repo, tmp_path: Path) -> None:
     assert "transfer_assessed_on" not in acme
     for text in (html, md, (out / "subprocessors.fr.md").read_text("utf-8"), json.dumps(data)):
         assert "Kellermann" not in text and "aws-privacy@amazon.example" not in text
+
+
+def test_a_chain_edit_that_changes_no_member_stays_out_of_the_draft(run, chained: Repo, tmp_path: Path) -> None:
+    chained.put("acme", locations=["DE", "FR"], notice={"announced_on": "2025-06-01", "effective_on": "2025-07-01"},
+                subprocessors=[{**AWS, "contact": "https://aws.example/privacy"}, OVH])
+    out = tmp_path / "notices"
+    assert run("--repo", chained.path, "--today", TODAY, "notice", "--out", out).code == 0
+    [item] = json.loads((out / "notice.json").read_text("utf-8"))["changed"]
+    assert [f["field"] for f in item["fields"]] == ["locations"]
+
+
+def test_a_place_without_safeguard_is_said_so(run, repo: Repo, tmp_path: Path) -> None:
+    repo.put("acme", locations=["IN"], transfer_mechanisms=[])
+    repo.commit("2025-01-01")
+    out = tmp_path / "site"
+    assert run("--repo", repo.path, "--today", TODAY, "publish", "--out", out).code == 0
+    page = Page((out / "index.html").read_text("utf-8"))
+    assert page.tables["en-region-eu"] == [["Acme Analytics", "India", "no safeguard recorded: India"]]
+    assert page.tables["en-region-us"] == [["Acme Analytics", "India", "Not required by this law"]]
+    assert page.tables["fr-region-eu"] == [["Acme Analytics", "Inde", "aucune garantie enregistrée : Inde"]]
