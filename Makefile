@@ -9,7 +9,7 @@ DIST       := dist
 TREE_WHEEL := dist-tree
 WHEEL_VENV := .venv-wheel
 
-.PHONY: run test lint bench browser dist wheel-venv clean
+.PHONY: run test lint bench browser dist wheel-venv reference clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ browser:
 ## bench: generated repositories, timed against their floors (a benchmark, not a test)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+## reference: regenerate the checks section of docs/reference.md from the checks' docstrings
+reference: $(STAMP)
+	$(BIN)/python scripts/reference.py
 
 clean:
 	rm -rf $(VENV) $(WHEEL_VENV) $(DIST) $(TREE_WHEEL) build .coverage .pytest_cache .mypy_cache .ruff_cache

@@ -164,6 +164,17 @@ def init(opts: Options, directory: Path) -> None:
     _emit(run(opts, directory))
 
 
+@cli.command()
+@click.argument("check_id", required=False, metavar="CHECK-ID")
+@click.option("--all", "list_all", is_flag=True, help="List every check id with its rule.")
+@click.pass_obj
+def explain(opts: Options, check_id: str | None, list_all: bool) -> None:
+    """Print a check's rule, severity, legal source and how to fix a finding."""
+    from subreg.commands.explain import run
+
+    _emit(run(opts, check_id, list_all))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `subreg` command."""
     try:
