@@ -28,8 +28,8 @@ run: $(STAMP)
 ## dist: the sdist, the wheel built from the sdist, and (to compare) a wheel built from the tree
 dist: $(STAMP)
 	rm -rf $(DIST) $(TREE_WHEEL) build/lib build/bdist.*
-	$(BIN)/python -m build --outdir $(DIST) .
-	$(BIN)/python -m build --wheel --outdir $(TREE_WHEEL) .
+	$(BIN)/python -m build -q --outdir $(DIST) .
+	$(BIN)/python -m build -q --wheel --outdir $(TREE_WHEEL) .
 	$(BIN)/twine check --strict $(DIST)/*
 
 ## wheel-venv: a clean virtualenv with the built wheel installed, as `pip install` gives users

@@ -175,6 +175,9 @@ def explain(opts: Options, check_id: str | None, list_all: bool) -> None:
     _emit(run(opts, check_id, list_all))
 
 
+GLOBAL_OPTIONS = ("--repo", "--today")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `subreg` command."""
     try:
@@ -183,6 +186,14 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_INPUT
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
+        return EXIT_INPUT
+    except click.NoSuchOption as exc:
+        if exc.option_name in GLOBAL_OPTIONS and exc.ctx is not None and exc.ctx.parent is not None:
+            command = exc.ctx.command_path.removeprefix("subreg ")
+            click.UsageError(f"{exc.option_name} is a global option: give it before the command, "
+                             f"as in `subreg {exc.option_name} ... {command} ...`", exc.ctx).show()
+        else:
+            exc.show()
         return EXIT_INPUT
     except click.ClickException as exc:
         exc.show()
