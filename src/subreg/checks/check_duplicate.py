@@ -12,7 +12,15 @@ from subreg.registry import Registry
 
 
 def test_duplicate(registry: Registry) -> None:
-    """Every entry has a distinct name."""
+    """Every entry has a distinct name.
+
+    Two entries with the same name (ignoring case, spaces and punctuation) confuse
+    customers and split one company's obligations across two records.
+
+    Severity: error
+    Source: GDPR Art. 28(2) and 12(1): the list customers rely on must be clear.
+    Fix: Merge the two files into one, or rename one if they really are different companies.
+    """
     seen: dict[str, str] = {}
     clashes = []
     for sp in registry:

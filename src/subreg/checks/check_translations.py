@@ -12,7 +12,16 @@ from subreg.model import Policy, Subprocessor
 
 def test_translations(subprocessor: Subprocessor, policy: Policy) -> None:
     """`purpose` and `data_processed` have a text for each of the policy's languages, and
-    so does the `purpose` of each chain member that gives one."""
+    so does the `purpose` of each chain member that gives one.
+
+    Notices and the public page are written in every policy language; a missing text
+    would leave those customers without the information.
+
+    Severity: error
+    Source: GDPR Art. 12(1) (information in a concise, intelligible form, in clear and plain language) and
+        Art. 28(2).
+    Fix: Add the missing language key to the text map, e.g. `fr:`.
+    """
     missing: list[tuple[str, tuple[str | int, ...]]] = [
         (f"{name}.{lang}", (name,))
         for name in ("purpose", "data_processed")
