@@ -28,8 +28,11 @@ def test_infrastructure_has_no_personal_data(subprocessor: Subprocessor) -> None
     Our list says infrastructure subprocessors "provide essential infrastructure but
     have limited or no access to personal data", and their "Data Access" column says
     what little they see. An infrastructure entry with `personal_data: true` breaks
-    that sentence: move it to `tier: core` (and announce it), or, if its access really
-    is that limited, keep it here and explain the exception in a waiver of this check
+    that sentence.
+
+    Source: our subprocessor list, "Infrastructure Subprocessors".
+    Fix: Move it to `tier: core` (and announce it), or, if its access really is that
+    limited, keep it here and explain the exception in a waiver of this check
     (policies/waivers.yaml: the reason, who approved it, until when).
     """
     if subprocessor.tier == "infrastructure":
@@ -45,8 +48,10 @@ def test_optional_integration_is_opt_in(subprocessor: Subprocessor) -> None:
 
     Our list's "Optional Integrations" table promises "Opt-in Required: Yes" for every
     integration: none may be switched on for all customers. An integration with
-    `opt_in: false` is a core subprocessor in disguise: make it `tier: core`, with a
-    notice, or set `opt_in: true`.
+    `opt_in: false` is a core subprocessor in disguise.
+
+    Source: our subprocessor list, "Optional Integrations" ("Opt-in Required: Yes").
+    Fix: Make it `tier: core`, with a customer notice, or set `opt_in: true`.
     """
     if subprocessor.tier == "integration":
         assert subprocessor.opt_in, (
@@ -65,6 +70,11 @@ def test_core_eu_data_stays_in_eu_or_is_safeguarded(subprocessor: Subprocessor, 
     its data goes, its own `locations` and its chain's, is in the EU/EEA, or the entry
     relies on SCC or BCR (for a US recipient, the DPF also counts). Stricter than the
     GDPR on purpose: an adequacy decision alone is not what we promise these customers.
+
+    Source: our subprocessor list, "Data Residency Options" (European Union: EU-West,
+    Frankfurt); GDPR Art. 46.
+    Fix: Sign SCC with the subprocessor (or the chain member's processor) and list them
+    in `transfer_mechanisms`, or take `eu` out of its `regions`.
     """
     sp = subprocessor
     if sp.tier != "core" or not sp.personal_data or "eu" not in policy.regions:
@@ -96,8 +106,11 @@ def test_certifications_are_certifications(subprocessor: Subprocessor) -> None:
     The seed list showed "GDPR compliant" (a legal obligation, not a certification) and
     "Privacy Shield" (a transfer framework, invalid since 16 July 2020) as
     certifications. Customers read the column as audited evidence: list only
-    certificates and attestation reports (SOC 2 Type II, ISO 27001, PCI DSS ...), and
-    transfer frameworks under `transfer_mechanisms`.
+    certificates and attestation reports (SOC 2 Type II, ISO 27001, PCI DSS ...).
+
+    Source: our subprocessor list, "Security Certifications"; CJEU C-311/18 (Privacy Shield).
+    Fix: Remove the claim from `certifications`; a transfer framework belongs in
+    `transfer_mechanisms`.
     """
     claims = [c.name for c in subprocessor.certifications
               if c.name.casefold().strip().startswith(NOT_CERTIFICATIONS)]

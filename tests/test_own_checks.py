@@ -109,3 +109,11 @@ def test_make_run_runs_our_checks(installed, own_repo: Repo, tmp_path: Path) -> 
     assert res.code == 1
     assert "[error] optional-integration-is-opt-in:" in res.out
     assert SUBREG_BIN.exists()
+
+
+def test_our_checks_explain_themselves(installed, own_repo: Repo) -> None:
+    for check_id in OWN:
+        res = installed("explain", check_id, cwd=own_repo.path)
+        assert res.code == 0, res.err
+        assert res.out.startswith(f"{check_id} (error)\n") and "Source: our subprocessor list" in res.out
+        assert "How to fix: " in res.out and res.out.endswith("Defined in checks/test_commitments.py.\n")
