@@ -74,7 +74,7 @@ def run(session: Session) -> list[fd.Finding]:
             if file.startswith(str(root)) or file.startswith(str(BUILTIN)):
                 del sys.modules[name]
     if session.problems:
-        raise InputError("\n".join(session.problems))
+        raise InputError.of_lines(session.problems)
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
         tail = buffer.getvalue().strip().splitlines()[-5:]
         raise InputError("the checks could not run: " + " | ".join(tail))

@@ -8,11 +8,12 @@ cannot inject a command of its own.
 from __future__ import annotations
 
 from subreg.diff import Change
+from subreg.escape import one_line
 from subreg.findings import Finding
 
 
 def _data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return one_line(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _prop(text: str) -> str:
@@ -31,7 +32,7 @@ def annotate(findings: list[Finding]) -> str:
 
 def cell(text: object) -> str:
     """A Markdown table cell: pipes, line breaks, backticks, HTML and @mentions neutralised."""
-    value = str(text)
+    value = one_line(text)
     for raw, safe in (("\\", "\\\\"), ("|", "\\|"), ("`", "\\`"), ("<", "&lt;"), (">", "&gt;"),
                       ("@", "@\u200b"), ("\r", " "), ("\n", " "), ("[", "\\["), ("]", "\\]")):
         value = value.replace(raw, safe)
