@@ -58,6 +58,9 @@ class History:
     # registry state at the last replayed commit: path -> entry
     final: dict[str, Subprocessor] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        return f"<History of {len(self.steps)} steps, {len(self.commits_of)} entries>"
+
     def notice_first_seen(self, ids: Iterable[str | None], notice: Notice) -> tuple[dt.date, str] | None:
         """Date and commit of the first commit that contains `notice` for any of `ids`."""
         found = [self.sightings[(i, notice)] for i in ids if i and (i, notice) in self.sightings]

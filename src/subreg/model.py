@@ -10,7 +10,7 @@ import datetime as dt
 import difflib
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
@@ -27,7 +27,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from subreg import yamlio
-from subreg.errors import InputError, Problem
+from subreg.errors import MAX_PER_FILE, InputError, Problem
 from subreg.escape import UNSAFE
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -327,14 +327,21 @@ _VOCABULARY: frozenset[str] = frozenset(
 ) - {"id", "path"}
 
 
-def _message(err: Any) -> tuple[str, bool]:
-    """A readable message for one pydantic error, and whether it concerns a key."""
+@lru_cache(maxsize=1024)
+def _did_you_mean(field: str) -> str:
+    if len(field) > 64:  # no field name is that long: nothing to suggest
+        return ""
+    close = difflib.get_close_matches(field, _VOCABULARY, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _message(err: Any, hint: bool = True) -> tuple[str, bool]:
+    """A readable message for one pydantic error, and whether it concerns a key.
+    `hint`: look for the field the author meant (for the problems that are printed)."""
     kind, loc = err["type"], err["loc"]
     field = loc[-1] if loc else ""
     if kind == "extra_forbidden":
-        close = difflib.get_close_matches(str(field), _VOCABULARY, n=1, cutoff=0.6)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        return f"unknown field '{field}'{hint}", True
+        return f"unknown field '{field}'{_did_you_mean(str(field)) if hint else ''}", True
     if kind == "missing":
         return f"missing required field '{field}'", False
     msg = str(err["msg"])
@@ -359,9 +366,12 @@ def parse(model: type[M], doc: yamlio.Doc) -> M:
         return model.model_validate(doc.data)
     except ValidationError as exc:
         problems: list[Problem] = []
-        for err in exc.errors():
+        # pydantic lists errors in document order, and only the first MAX_PER_FILE of a
+        # file are printed: only those get a "did you mean" (tens of thousands of unknown
+        # keys must not cost a fuzzy match each)
+        for i, err in enumerate(exc.errors(include_url=False)):
             loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-            msg, on_key = _message(err)
+            msg, on_key = _message(err, hint=i < MAX_PER_FILE)
             if err["type"] == "missing":
                 problems.append(doc.problem(loc[:-1], msg))
             else:

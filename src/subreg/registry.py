@@ -34,6 +34,10 @@ class Registry:
     blobs: dict[str, str] = field(default_factory=dict)  # path -> git blob id of its content
     exists: bool = True  # False when the registry folder is missing (the first PR)
 
+    def __repr__(self) -> str:
+        # cheap: pytest puts the repr of a fixture in every failing assertion's message
+        return f"<Registry of {len(self.entries)} entries>"
+
     def __iter__(self) -> Iterator[Subprocessor]:
         return iter(self.entries.values())
 

@@ -29,6 +29,9 @@ CONFIG = [
 FAST = [
     "--capture=no", "-p", "no:logging", "-p", "no:warnings", "-p", "no:faulthandler",
     "-p", "no:unraisableexception", "-p", "no:threadexception",
+    # no failure sections at the end: the findings come from the plugin, and the terminal
+    # reporter's summary scans every report for each failure (quadratic)
+    "--tb=no",
     # and plugins for other uses of pytest, which only cost their import
     "-p", "no:doctest", "-p", "no:junitxml", "-p", "no:pastebin", "-p", "no:legacypath",
     "-p", "no:setuponly", "-p", "no:setupplan", "-p", "no:nose", "-p", "no:debugging",

@@ -9,8 +9,9 @@ from pathlib import Path
 from subreg import findings as fd
 from subreg import runner, session
 from subreg.errors import EXIT_OK, EXIT_VIOLATIONS
+from subreg.escape import one_line
 from subreg.options import Options, Outcome
-from subreg.outputs import write_atomic
+from subreg.outputs import append_summary, write_atomic
 from subreg.report import github, junit, sarif, text
 
 
@@ -29,11 +30,7 @@ def run(opts: Options, base: str | None, head: str | None, everything: bool, fmt
 
         write_atomic(sarif_path, sarif.render(found, __version__))
     in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
-    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
-    if in_actions and summary_file:
-        md = github.summary(found, totals, sess.changes, "subreg check")
-        with open(summary_file, "a", encoding="utf-8") as fh:
-            fh.write(md)
+    warning = append_summary(github.summary(found, totals, sess.changes, "subreg check")) if in_actions else None
     if fmt == "json":
         doc = {"base": sess.rng.base, "head": sess.rng.head, "today": project.today.isoformat(),
                "findings": [f.as_json() for f in found], "summary": totals}
@@ -44,4 +41,4 @@ def run(opts: Options, base: str | None, head: str | None, everything: bool, fmt
         out = text.render(found, totals, header)
         if in_actions:
             out = github.annotate(found) + out
-    return Outcome(EXIT_VIOLATIONS if totals["failed"] else EXIT_OK, out)
+    return Outcome(EXIT_VIOLATIONS if totals["failed"] else EXIT_OK, out, one_line(warning) + "\n" if warning else "")
