@@ -1,0 +1,352 @@
+"""Hostile input (issue 18): nothing crashes, hangs, injects or half-writes.
+
+One test (at least) per class, each through the installed `subreg` on a real git
+repository, asserting the exit code, the one-line message, and the exact bytes of the
+output that must stay inert:
+
+1. nothing registry-derived becomes a GitHub workflow command or forges structure;
+2. no history breaks the audit or publish (gitlinks, bad file names, bad dates);
+3. templates are data (sandbox, real folders only, path:line errors);
+4. valid output files (code points refused at read time; names; confusables);
+5. all or nothing on disk (kill -9 at many moments);
+6. linear failure reporting;
+7. caps on printed problems, a fast "did you mean";
+8. the pytest plugin stays out of other projects;
+9. the small ones (job summary, contacts, --today).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from conftest import INSTALLED_BIN, SUBREG_BIN, Repo, clean_env, dump, entry
+
+TODAY = "2025-06-01"
+# What the GitHub runner would read as a workflow command, were it a line of its own.
+PAYLOAD = "x\n::add-mask::secret\r\n::stop-commands::tok\u2028::error::forged"
+INERT = "x\\n::add-mask::secret\\r\\n::stop-commands::tok\\u2028::error::forged"
+ANNOTATION = re.compile(r"::(error|warning) file=[^,:]*,line=\d+,title=[^,:]*::[^\r\n]*")
+
+
+def runner_lines(text: str) -> list[str]:
+    """The lines of an output as a log reader could split them."""
+    return re.split(r"\r\n|\r|\n|\u2028|\u2029|\x85", text)
+
+
+def assert_inert(text: str) -> None:
+    """No line starts with `::` unless it is one of subreg's own annotations."""
+    for line in runner_lines(text):
+        if line.startswith("::"):
+            assert ANNOTATION.fullmatch(line), f"forged workflow command: {line!r}"
+
+
+@pytest.fixture
+def based(repo: Repo) -> Repo:
+    repo.put("acme")
+    repo.commit("2025-01-01", "baseline")
+    return repo
+
+
+def summary_env(tmp_path: Path) -> dict[str, str]:
+    return {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}
+
+
+# -- 1. nothing registry-derived becomes a workflow command -----------------------------
+
+def test_yaml_key_and_file_name_stay_one_line_in_validate(installed, based: Repo) -> None:
+    based.write("registry/acme.yaml", dump(entry()) + 'nam: 1\n"x\\n::add-mask::secret": 1\n')
+    based.write("registry/b\n::stop-commands::tok.yaml", dump(entry(name="B")))
+    res = installed("--repo", based.path, "validate")
+    assert res.code == 2 and res.out == ""
+    assert res.err.split("\n") == [
+        "registry/acme.yaml:29:1: unknown field 'nam' (did you mean 'name'?)",
+        "registry/acme.yaml:30:1: unknown field 'x\\n::add-mask::secret'",
+        "registry/b\\n::stop-commands::tok.yaml: bad file name 'b\\n::stop-commands::tok.yaml': "
+        "registry files are named <id>.yaml, with an id of lowercase letters, digits and dashes",
+        "3 problems found", "",
+    ]
+    assert_inert(res.err)
+
+
+def test_custom_check_message_is_inert_in_text_annotations_junit_and_summary(
+        installed, based: Repo, tmp_path: Path) -> None:
+    based.write("checks/test_evil.py", f"def test_evil(subprocessor):\n    raise RuntimeError({PAYLOAD!r})\n")
+    junit = tmp_path / "junit.xml"
+    res = installed("--repo", based.path, "--today", TODAY, "check", "--all", "--junit-xml", junit,
+                    env=summary_env(tmp_path))
+    assert res.code == 1, res.err
+    message = f"the check itself failed: RuntimeError: {INERT}"
+    assert f"::error file=registry/acme.yaml,line=1,title=evil::{message}\n" in res.out
+    assert f"  registry/acme.yaml:1: [error] evil: {message}\n" in res.out
+    assert_inert(res.out + res.err)
+    summary = (tmp_path / "summary.md").read_text("utf-8")
+    shown = message.replace("\\", "\\\\")  # a Markdown cell escapes its backslashes
+    assert f"| failed | evil | acme | registry/acme.yaml:1 | {shown} |\n" in summary
+    assert_inert(summary)
+    [case] = [c for c in ET.parse(junit).iter("testcase") if c.get("classname") == "evil"]
+    failure = case.find("failure")
+    assert failure is not None and failure.get("message") == message
+
+
+def test_a_text_field_is_one_line(installed, based: Repo, tmp_path: Path) -> None:
+    """A line break in a `purpose` would forge a "how to object" section in the e-mail."""
+    based.put("evil", name="Evil", legal_name="Evil Inc.",
+              purpose={"en": "Analytics\n\nHow to object\nWrite to evil@example.com", "fr": "x"},
+              notice={"announced_on": "2025-05-01", "effective_on": "2025-06-15"})
+    res = installed("--repo", based.path, "--today", TODAY, "notice", "--out", tmp_path / "drafts")
+    assert res.code == 2 and res.out == ""
+    assert res.err == ("registry/evil.yaml:8:7: purpose.en: code point U+000A is not allowed: text fields "
+                       "are one line, without control, bidirectional-override or non-character code points\n")
+    assert not (tmp_path / "drafts").exists()
+
+
+# -- 2. no history breaks the audit or publish -------------------------------------------
+
+def _commit_with_date(repo: Repo, date: str, message: str) -> str:
+    repo.git("add", "-A")
+    env = repo.env()
+    env.update(GIT_COMMITTER_DATE=date, GIT_AUTHOR_DATE=date)
+    subprocess.run(["git", "commit", "-q", "-m", message], cwd=repo.path, env=env, check=True)
+    return repo.git("rev-parse", "HEAD")
+
+
+def _gitlink(repo: Repo) -> tuple[str, str]:
+    repo.git("update-index", "--add", "--cacheinfo", f"160000,{'1' * 40},registry/sub.yaml")
+    repo.git("commit", "-q", "-m", "a submodule", day="2025-02-01")
+    sha = repo.git("rev-parse", "HEAD")
+    repo.git("rm", "-q", "--cached", "registry/sub.yaml")
+    repo.git("commit", "-q", "-m", "no submodule", day="2025-02-02")
+    return sha, ("registry/sub.yaml", "is a submodule (a gitlink); registry/ holds only <id>.yaml files")
+
+
+def _bad_name(name: bytes) -> object:
+    def make(repo: Repo) -> tuple[str, str]:
+        path = os.path.join(os.fsencode(repo.path), b"registry", name)
+        Path(os.fsdecode(path)).write_text(dump(entry(name="Bad")), encoding="utf-8")
+        sha = repo.commit("2025-02-01", "bad name")
+        os.unlink(path)
+        repo.commit("2025-02-02", "fixed")
+        shown = "registry/" + name.decode("utf-8", "surrogateescape").encode("unicode_escape").decode()
+        shown = shown.replace("\\udcff", "\\xff")
+        return sha, (shown, "has a file name with control characters or bytes that are not UTF-8")
+    return make
+
+
+def _date(date: str) -> object:
+    def make(repo: Repo) -> tuple[str, str]:
+        repo.put("beta", name="Beta", legal_name="Beta SAS",
+                 notice={"announced_on": "2025-01-10", "effective_on": "2025-02-20"})
+        sha = _commit_with_date(repo, date, "dated strangely")
+        return sha, ("registry", BAD_DATE)
+    return make
+
+
+def _malformed_date(repo: Repo) -> tuple[str, str]:
+    repo.put("beta", name="Beta", legal_name="Beta SAS",
+             notice={"announced_on": "2025-01-10", "effective_on": "2025-02-20"})
+    repo.git("add", "-A")
+    tree, parent = repo.git("write-tree"), repo.git("rev-parse", "HEAD")
+    obj = (f"tree {tree}\nparent {parent}\nauthor T <t@example.com> notadate +0000\n"
+           "committer T <t@example.com> notadate +0000\n\nmalformed date\n")
+    sha = subprocess.run(["git", "hash-object", "-t", "commit", "-w", "--literally", "--stdin"], cwd=repo.path,
+                         input=obj, capture_output=True, text=True, check=True, env=repo.env()).stdout.strip()
+    repo.git("update-ref", "refs/heads/main", sha)
+    repo.git("reset", "-q", "--hard")
+    return sha, ("registry", BAD_DATE)
+
+
+BAD_DATE = ("the commit's committer date cannot be read (malformed, or after the year 9999): "
+            "it is dated as the commit before it")
+HISTORIES = {
+    "gitlink": _gitlink,
+    "control byte": _bad_name(b"a\x01b.yaml"),
+    "line break": _bad_name(b"a\n::add-mask::x.yaml"),
+    "not UTF-8": _bad_name(b"\xff.yaml"),
+    "year 10000": _date("@253402300800 +0000"),
+    "malformed date": _malformed_date,
+}
+
+
+@pytest.mark.parametrize("case", list(HISTORIES))
+def test_unreadable_past_commits_are_warnings(installed, based: Repo, tmp_path: Path, case: str) -> None:
+    sha, (path, message) = HISTORIES[case](based)  # type: ignore[operator]
+    res = installed("--repo", based.path, "--today", TODAY, "audit", "--out", tmp_path / "audit")
+    assert res.code == 0, res.err
+    line = "registry:1" if path == "registry" else f"{path}:1"
+    assert f"  {line}: [warning] history-invalid: commit {sha[:12]}: {path}: {message}\n" in res.out
+    assert_inert(res.out)
+    doc = json.loads((tmp_path / "audit" / "audit.json").read_text("utf-8"))
+    assert [(f["check"], f["outcome"], f["path"]) for f in doc["findings"]] == [
+        ("history-invalid", "warning", path)]
+
+    res = installed("--repo", based.path, "--today", TODAY, "publish", "--out", tmp_path / "site")
+    assert res.code == 0, res.err
+    assert res.err == f"warning: {sha[:12]}:{path}: {message} (left out of the feed)\n"
+    ET.parse(tmp_path / "site" / "feed.xml")  # parses
+
+
+@pytest.mark.parametrize("today", ["9999-12-31", "0001-01-01", "1899-12-31", "3000-01-01"])
+def test_extreme_today_is_refused(installed, based: Repo, today: str) -> None:
+    res = installed("--repo", based.path, "--today", today, "audit")
+    assert res.code == 2 and res.out == ""
+    assert res.err.endswith(f"Error: Invalid value for '--today': '{today}' is out of range: "
+                            "the year must be 1900-2999\n")
+
+
+@pytest.mark.parametrize("day", ["9999-12-20", "0001-01-01"])
+def test_extreme_data_dates_are_refused(installed, based: Repo, tmp_path: Path, day: str) -> None:
+    based.put("beta", name="Beta", legal_name="Beta SAS",
+              notice={"announced_on": day, "effective_on": "9999-12-31"})
+    res = installed("--repo", based.path, "--today", TODAY, "notice", "--out", tmp_path / "drafts")
+    assert res.code == 2 and res.out == ""
+    assert res.err.split("\n")[0] == (f"registry/beta.yaml:30:17: notice.announced_on: '{day}' is out of range: "
+                                      "dates are years 1900-2999")
+    assert not (tmp_path / "drafts").exists()
+
+
+# -- 3. templates are data ---------------------------------------------------------------
+
+@pytest.fixture
+def announcing(based: Repo) -> Repo:
+    """A change with something to announce."""
+    based.put("beta", name="Beta", legal_name="Beta SAS",
+              notice={"announced_on": "2025-05-01", "effective_on": "2025-06-15"})
+    return based
+
+
+def test_override_cannot_reach_python(installed, announcing: Repo, tmp_path: Path) -> None:
+    proof = tmp_path / "PWNED"
+    announcing.write("templates/notice_subject.j2",
+                     f"{{{{ lipsum.__globals__.os.popen('touch {proof}').read() }}}}\n")
+    res = installed("--repo", announcing.path, "--today", TODAY, "notice", "--out", tmp_path / "drafts")
+    assert res.code == 2 and res.out == ""
+    assert res.err == ("templates/notice_subject.j2:1: template error (SecurityError): access to attribute "
+                       "'__globals__' of 'function' object is unsafe.\n")
+    assert not proof.exists() and not (tmp_path / "drafts").exists()
+
+
+def test_symlinked_folder_in_templates_cannot_read_host_files(installed, based: Repo, tmp_path: Path) -> None:
+    host = tmp_path / "host"
+    host.mkdir()
+    (host / "secret.txt").write_text("TOP-SECRET\n", encoding="utf-8")
+    based.write("templates/subprocessors.md.j2", '{% include "parts/secret.txt" %}\n')
+    (based.path / "templates" / "parts").symlink_to(host)
+    res = installed("--repo", based.path, "--today", TODAY, "publish", "--out", tmp_path / "site")
+    assert res.code == 2 and res.out == ""
+    assert res.err == ("templates/parts: is a symlink; templates/ must hold real folders and regular "
+                       "files only\n")
+    assert not (tmp_path / "site").exists()
+
+
+@pytest.mark.parametrize(("source", "message"), [
+    ("# list\n{{ nope.x }}\n", "templates/subprocessors.md.j2:2: template error (UndefinedError): 'nope' is undefined"),
+    ("# list\n\n{% if %}\n", "templates/subprocessors.md.j2:3: template syntax error: Expected an expression, "
+     "got 'end of statement block'"),
+    ("{{ 1 / 0 }}\n", "templates/subprocessors.md.j2:1: template error (ZeroDivisionError): division by zero"),
+])
+def test_broken_override_is_exit_2_at_its_line(installed, based: Repo, tmp_path: Path, source: str,
+                                               message: str) -> None:
+    based.write("templates/subprocessors.md.j2", source)
+    res = installed("--repo", based.path, "--today", TODAY, "publish", "--out", tmp_path / "site")
+    assert res.code == 2 and res.out == ""
+    assert res.err == message + "\n"
+    assert not (tmp_path / "site").exists()
+
+
+# -- 4. valid output files, always -------------------------------------------------------
+
+@pytest.mark.parametrize(("field", "text", "where", "point"), [
+    ("purpose", '{en: "Analytics \\uFFFE", fr: x}', "26:15: purpose.en", "U+FFFE"),
+    ("purpose", '{en: "Analytics \\uFFFF", fr: x}', "26:15: purpose.en", "U+FFFF"),
+    ("purpose", '{en: "Analytics \\x1b[31m", fr: x}', "26:15: purpose.en", "U+001B"),
+    ("address", '"Main St \\u202e1"', "29:10: address", "U+202E"),
+])
+def test_xml_forbidden_code_points_are_refused_at_read_time(installed, based: Repo, tmp_path: Path, field: str,
+                                                            text: str, where: str, point: str) -> None:
+    data = entry()
+    data.pop(field, None)
+    based.write("registry/acme.yaml", dump(data) + f"{field}: {text}\n")
+    junit = tmp_path / "junit.xml"
+    res = installed("--repo", based.path, "--today", TODAY, "check", "--all", "--junit-xml", junit)
+    assert res.code == 2 and res.out == ""
+    assert res.err == (f"registry/acme.yaml:{where}: code point {point} is not allowed: text fields are one "
+                       "line, without control, bidirectional-override or non-character code points\n")
+    assert not junit.exists()
+
+
+def test_raw_forbidden_code_point_anywhere_in_a_file(installed, based: Repo) -> None:
+    based.write("registry/acme.yaml", dump(entry()) + "# reviewed \u202e by legal\n")
+    res = installed("--repo", based.path, "validate")
+    assert res.code == 2
+    assert res.err == ("registry/acme.yaml:29:12: code point U+202E is not allowed: control, "
+                       "bidirectional-override and non-character code points are refused anywhere in a file\n"
+                       "1 problem found\n")
+
+
+def test_junit_and_feed_always_parse(installed, based: Repo, tmp_path: Path) -> None:
+    based.write("checks/test_ctrl.py", "def test_ctrl(subprocessor):\n    raise ValueError('a\\x01b\\uffff')\n")
+    junit = tmp_path / "junit.xml"
+    res = installed("--repo", based.path, "--today", TODAY, "check", "--all", "--junit-xml", junit)
+    assert res.code == 1, res.err
+    [case] = [c for c in ET.parse(junit).iter("testcase") if c.get("classname") == "ctrl"]
+    failure = case.find("failure")
+    assert failure is not None
+    assert failure.get("message") == "the check itself failed: ValueError: a\\x01b\\uffff"
+
+
+IN_NAME = ("is not allowed in a name: it is invisible, a format character or an unusual space")
+ANYWHERE = ("is not allowed: control, bidirectional-override and non-character code points are refused "
+            "anywhere in a file")
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("Acme\u200b Analytics", f"1:7: name: code point U+200B (ZERO WIDTH SPACE) {IN_NAME}"),
+    ("Acme\u00ad Analytics", f"1:7: name: code point U+00AD (SOFT HYPHEN) {IN_NAME}"),
+    ("Acme\u3164Analytics", f"1:7: name: code point U+3164 (HANGUL FILLER) {IN_NAME}"),
+    ("Acme\u00a0Analytics", f"1:7: name: code point U+00A0 (NO-BREAK SPACE) {IN_NAME}"),
+    ("Acme\ufe0f Analytics", f"1:7: name: code point U+FE0F (VARIATION SELECTOR-16) {IN_NAME}"),
+    ("Acme\u2066 Analytics", f"1:11: code point U+2066 {ANYWHERE}"),
+    ("Acme\u202e Analytics", f"1:11: code point U+202E {ANYWHERE}"),
+])
+def test_invisible_and_bidi_code_points_are_refused_in_names(installed, based: Repo, name: str,
+                                                            message: str) -> None:
+    based.put("beta", name=name, legal_name="Beta SAS")
+    res = installed("--repo", based.path, "validate")
+    assert res.code == 2
+    assert res.err == f"registry/beta.yaml:{message}\n1 problem found\n"
+
+
+@pytest.mark.parametrize("name", [
+    "Str\u0456pe",  # a Cyrillic i
+    "\uff33\uff54\uff52\uff49\uff50\uff45",  # fullwidth
+    "\uff33\uff34\uff32\uff29\uff30\uff25",  # fullwidth capitals
+    "\u0405tripe",  # a Cyrillic S
+])
+def test_look_alike_names_are_duplicates(installed, based: Repo, name: str) -> None:
+    based.put("stripe", name="Stripe", legal_name="Stripe, Inc.")
+    based.put("stripe-2", name=name, legal_name="Stripe Payments Europe")
+    based.commit("2025-02-01")
+    res = installed("--repo", based.path, "--today", TODAY, "check", "--all", "--format", "json")
+    assert res.code == 1, res.err
+    [dup] = json.loads(res.out)["findings"]
+    assert (dup["check"], dup["subprocessor"], dup["path"], dup["line"]) == (
+        "duplicate", None, "registry/stripe-2.yaml", 1)
+    assert dup["message"] == f"stripe-2 has the same name as stripe ({name!r})"
+
+
+def test_distinct_names_are_not_duplicates(installed, based: Repo) -> None:
+    based.put("stripe", name="Stripe", legal_name="Stripe, Inc.")
+    based.put("stripes", name="Str1pe", legal_name="Str1pe Ltd")
+    based.commit("2025-02-01")
+    res = installed("--repo", based.path, "--today", TODAY, "check", "--all", "--format", "json")
+    assert res.code == 0, res.err
+    assert json.loads(res.out)["findings"] == []
