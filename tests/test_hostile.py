@@ -350,3 +350,252 @@ def test_distinct_names_are_not_duplicates(installed, based: Repo) -> None:
     res = installed("--repo", based.path, "--today", TODAY, "check", "--all", "--format", "json")
     assert res.code == 0, res.err
     assert json.loads(res.out)["findings"] == []
+
+
+# -- 5. all or nothing on disk -----------------------------------------------------------
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def restore(folder: Path, files: dict[str, bytes]) -> None:
+    import shutil
+
+    shutil.rmtree(folder)
+    for name, content in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(content)
+
+
+def aside(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.parent.iterdir() if p.name.startswith(f".{folder.name}.subreg-"))
+
+
+@pytest.mark.parametrize("command", ["publish", "audit"])
+def test_a_kill_at_any_moment_leaves_the_old_or_the_new_folder(based: Repo, tmp_path: Path, command: str) -> None:
+    out = tmp_path / "out"
+    args = [str(SUBREG_BIN), "--repo", str(based.path), "--today", TODAY, command, "--out"]
+    subprocess.run([*args, str(out)], env=clean_env(), check=True, capture_output=True)
+    (out / "CNAME").write_text("list.example.com\n", encoding="utf-8")  # the user's own file
+    old = snapshot(out)
+    based.put("beta", name="Beta", legal_name="Beta SAS",
+              notice={"announced_on": "2025-05-01", "effective_on": "2025-06-15"})
+    based.commit("2025-05-01", "add beta")
+    reference = tmp_path / "reference"
+    subprocess.run([*args, str(reference)], env=clean_env(), check=True, capture_output=True)
+    new = {**snapshot(reference), "CNAME": old["CNAME"]}
+    assert new != old
+
+    slow = clean_env(SUBREG_TEST_WRITE_DELAY="0.08")
+    start = time.monotonic()
+    subprocess.run([*args, str(tmp_path / "timing")], env=slow, check=True, capture_output=True)
+    duration = time.monotonic() - start
+    seen, mid_write = set(), 0
+    for i in range(12):
+        proc = subprocess.Popen([*args, str(out)], env=slow, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(duration * (0.3 + 0.8 * i / 11))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        now = snapshot(out)
+        assert now in (old, new), f"kill {i}: neither the old folder nor the new one"
+        seen.add("old" if now == old else "new")
+        mid_write += bool(aside(out))
+        if now == new:
+            restore(out, old)
+    assert seen == {"old", "new"} and mid_write > 0
+    # the next run removes what the killed ones left aside, and writes the new folder
+    subprocess.run([*args, str(out)], env=clean_env(), check=True, capture_output=True)
+    assert snapshot(out) == new and aside(out) == []
+
+
+def test_write_tree_without_exchange_and_recovery(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from subreg import outputs
+
+    out = tmp_path / "site"
+    outputs.write_tree(out, {"index.html": "one", "notice.de.md": "stale"})
+    (out / "keep" / "x.txt").parent.mkdir()
+    (out / "keep" / "x.txt").write_text("mine", encoding="utf-8")
+    monkeypatch.setattr(outputs, "_exchange", lambda a, b: False)
+    outputs.write_tree(out, {"index.html": "two", "feed.xml": "<feed/>"})
+    # subreg's stale output is gone, the user's folder is carried over
+    assert snapshot(out) == {"feed.xml": b"<feed/>", "index.html": b"two", "keep/x.txt": b"mine"}
+    assert aside(out) == []
+    # a run killed between the two renames: the old folder is aside, none in place
+    os.rename(out, tmp_path / ".site.subreg-old-abc123")
+    (tmp_path / ".site.subreg-new-def456").mkdir()
+    outputs.recover(out)
+    assert snapshot(out)["index.html"] == b"two" and aside(out) == []
+    # an empty folder is replaced by a plain rename
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    outputs.write_tree(empty, {"audit.md": "x"})
+    assert snapshot(empty) == {"audit.md": b"x"}
+
+
+def test_write_tree_refuses_repositories_files_and_the_current_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from subreg import outputs
+    from subreg.errors import InputError
+
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    with pytest.raises(InputError, match="it holds a git repository"):
+        outputs.write_tree(tmp_path / "repo", {"index.html": "x"})
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    with pytest.raises(InputError, match="it is not a folder"):
+        outputs.write_tree(tmp_path / "file", {"index.html": "x"})
+    (tmp_path / "here").mkdir()
+    monkeypatch.chdir(tmp_path / "here")
+    with pytest.raises(InputError, match="it holds the current folder"):
+        outputs.write_tree(tmp_path, {"index.html": "x"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "here", "repo"]
+
+
+# -- 6. failure reporting is linear ------------------------------------------------------
+
+def test_failures_are_not_rendered_by_pytest(installed, based: Repo) -> None:
+    """pytest renders each failure with the repr of every argument of every frame: the
+    whole registry for a check that takes `session`, once per failure. subreg's runner
+    reports a failure without rendering it (see bench for the timing)."""
+    based.write("checks/test_probe.py", '''
+from pathlib import Path
+
+
+class Probe:
+    def __repr__(self):
+        with open(Path(__file__).with_name("repr-calls"), "a") as fh:
+            fh.write("x")
+        return "Probe()"
+
+
+def fail(probe):
+    raise ValueError("no")
+
+
+def test_probe(subprocessor, session):
+    fail(Probe())
+''')
+    res = installed("--repo", based.path, "--today", TODAY, "check", "--all")
+    assert res.code == 1, res.err
+    assert "  registry/acme.yaml:1: [error] probe: the check itself failed: ValueError: no\n" in res.out
+    assert not (based.path / "checks" / "repr-calls").exists()
+
+
+# -- 7. caps -----------------------------------------------------------------------------
+
+def test_at_most_100_problems_per_file_then_a_count(installed, based: Repo) -> None:
+    extra = "".join(f"unknown_{i:03d}: 1\n" for i in range(250))
+    based.write("registry/acme.yaml", dump(entry()) + extra)
+    res = installed("--repo", based.path, "validate")
+    assert res.code == 2
+    lines = res.err.split("\n")
+    assert len(lines) == 103 and lines[-1] == ""
+    assert lines[0] == "registry/acme.yaml:29:1: unknown field 'unknown_000'"
+    assert lines[99] == "registry/acme.yaml:128:1: unknown field 'unknown_099'"
+    assert lines[100] == "registry/acme.yaml: ... and 150 more problems in this file (the first 100 are shown)"
+    assert lines[101] == "250 problems found"
+
+
+def test_did_you_mean_stays_fast_on_tens_of_thousands_of_unknown_keys(installed, based: Repo) -> None:
+    # near misses of real field names: the costliest case for a fuzzy match
+    extra = "".join(f"purpse{i}: 1\n" for i in range(40_000))
+    based.write("registry/acme.yaml", dump(entry()) + extra)
+    start = time.monotonic()
+    res = installed("--repo", based.path, "validate")
+    elapsed = time.monotonic() - start
+    assert res.code == 2
+    lines = res.err.split("\n")
+    assert lines[0] == "registry/acme.yaml:29:1: unknown field 'purpse0' (did you mean 'purpose'?)"
+    assert lines[100] == "registry/acme.yaml: ... and 39900 more problems in this file (the first 100 are shown)"
+    assert elapsed < 4, elapsed  # about 1 s; a fuzzy match per key took 6 s
+
+
+# -- 8. the pytest plugin stays out of other projects ------------------------------------
+
+def test_plugin_is_absent_outside_a_compliance_repo(tmp_path: Path) -> None:
+    project = tmp_path / "other"
+    project.mkdir()
+    (project / "conftest.py").write_text('''
+import pytest
+
+
+@pytest.fixture
+def registry():
+    return "the project's own registry"
+
+
+@pytest.fixture
+def subprocessor():
+    return "the project's own subprocessor"
+''', encoding="utf-8")
+    (project / "test_other.py").write_text('''
+import pytest
+
+
+def test_own_registry(registry):
+    assert registry == "the project's own registry"
+
+
+def test_own_subprocessor(subprocessor):
+    assert subprocessor == "the project's own subprocessor"
+
+
+@pytest.mark.parametrize("name", ["change", "changes", "policy", "today", "history", "session", "base_registry"])
+def test_subreg_fixtures_do_not_exist(request, name):
+    with pytest.raises(pytest.FixtureLookupError):
+        request.getfixturevalue(name)
+''', encoding="utf-8")
+    env = {k: v for k, v in clean_env().items() if k != "PYTEST_DISABLE_PLUGIN_AUTOLOAD"}
+    proc = subprocess.run([str(INSTALLED_BIN / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                          cwd=project, env=env, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.splitlines()[-1].startswith("9 passed")
+
+
+def test_plugin_is_active_in_a_compliance_repo(based: Repo) -> None:
+    based.write("checks/test_own.py", '''
+def test_no_india(subprocessor):
+    assert "IN" not in subprocessor.locations
+''')
+    env = {k: v for k, v in clean_env().items() if k != "PYTEST_DISABLE_PLUGIN_AUTOLOAD"}
+    proc = subprocess.run([str(INSTALLED_BIN / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", "checks"],
+                          cwd=based.path, env=env, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "test_no_india[acme]" in subprocess.run(
+        [str(INSTALLED_BIN / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", "--collect-only", "checks"],
+        cwd=based.path, env=env, capture_output=True, text=True, check=False).stdout
+
+
+# -- 9. the small ones -------------------------------------------------------------------
+
+def test_job_summary_in_a_missing_folder_is_a_warning(installed, based: Repo, tmp_path: Path) -> None:
+    summary = tmp_path / "missing" / "summary.md"
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)}
+    res = installed("--repo", based.path, "--today", TODAY, "check", "--all", env=env)
+    assert res.code == 0, res.err
+    assert res.err == f"warning: cannot add to the job summary ({summary}): No such file or directory\n"
+    res = installed("--repo", based.path, "--today", TODAY, "audit", env=env)
+    assert res.code == 0, res.err
+    assert res.err == f"warning: cannot add to the job summary ({summary}): No such file or directory\n"
+
+
+@pytest.mark.parametrize("contact", ["a(b)@example.com", "\"a b\"@example.com", "a@b@example.com",
+                                     "a..b@example.com", "a@-example.com"])
+def test_a_contact_is_refused_rather_than_changed(installed, based: Repo, contact: str) -> None:
+    based.put("acme", contact=contact)
+    res = installed("--repo", based.path, "validate")
+    assert res.code == 2
+    assert res.err == (f"registry/acme.yaml:29:10: contact: {contact!r} is neither an e-mail address nor an "
+                       "https:// link\n1 problem found\n")
+
+
+def test_a_plain_contact_is_accepted(installed, based: Repo) -> None:
+    based.put("acme", contact="privacy+eu@mail.example.co.uk")
+    res = installed("--repo", based.path, "validate")
+    assert res.code == 0, res.err
+
+
+@pytest.mark.parametrize("today", ["2026-W01-1", "2026-001", "20260101", "2026-01-01T00:00"])
+def test_today_is_yyyy_mm_dd_only(installed, based: Repo, today: str) -> None:
+    res = installed("--repo", based.path, "--today", today, "validate")
+    assert res.code == 2 and res.out == ""
+    assert res.err.endswith(f"Error: Invalid value for '--today': '{today}' is not a date: write YYYY-MM-DD\n")
