@@ -62,10 +62,10 @@ def summary_env(tmp_path: Path) -> dict[str, str]:
 
 # -- 1. nothing registry-derived becomes a workflow command -----------------------------
 
-def test_yaml_key_and_file_name_stay_one_line_in_validate(installed, based: Repo) -> None:
+def test_yaml_key_and_file_name_stay_one_line_in_validate(cli, based: Repo) -> None:
     based.write("registry/acme.yaml", dump(entry()) + 'nam: 1\n"x\\n::add-mask::secret": 1\n')
     based.write("registry/b\n::stop-commands::tok.yaml", dump(entry(name="B")))
-    res = installed("--repo", based.path, "validate")
+    res = cli("--repo", based.path, "validate")
     assert res.code == 2 and res.out == ""
     assert res.err.split("\n") == [
         "registry/acme.yaml:29:1: unknown field 'nam' (did you mean 'name'?)",
@@ -97,12 +97,12 @@ def test_custom_check_message_is_inert_in_text_annotations_junit_and_summary(
     assert failure is not None and failure.get("message") == message
 
 
-def test_a_text_field_is_one_line(installed, based: Repo, tmp_path: Path) -> None:
+def test_a_text_field_is_one_line(cli, based: Repo, tmp_path: Path) -> None:
     """A line break in a `purpose` would forge a "how to object" section in the e-mail."""
     based.put("evil", name="Evil", legal_name="Evil Inc.",
               purpose={"en": "Analytics\n\nHow to object\nWrite to evil@example.com", "fr": "x"},
               notice={"announced_on": "2025-05-01", "effective_on": "2025-06-15"})
-    res = installed("--repo", based.path, "--today", TODAY, "notice", "--out", tmp_path / "drafts")
+    res = cli("--repo", based.path, "--today", TODAY, "notice", "--out", tmp_path / "drafts")
     assert res.code == 2 and res.out == ""
     assert res.err == ("registry/evil.yaml:8:7: purpose.en: code point U+000A is not allowed: text fields "
                        "are one line, without control, bidirectional-override or non-character code points\n")
@@ -177,9 +177,9 @@ HISTORIES = {
 
 
 @pytest.mark.parametrize("case", list(HISTORIES))
-def test_unreadable_past_commits_are_warnings(installed, based: Repo, tmp_path: Path, case: str) -> None:
+def test_unreadable_past_commits_are_warnings(cli, based: Repo, tmp_path: Path, case: str) -> None:
     sha, (path, message) = HISTORIES[case](based)  # type: ignore[operator]
-    res = installed("--repo", based.path, "--today", TODAY, "audit", "--out", tmp_path / "audit")
+    res = cli("--repo", based.path, "--today", TODAY, "audit", "--out", tmp_path / "audit")
     assert res.code == 0, res.err
     line = "registry:1" if path == "registry" else f"{path}:1"
     assert f"  {line}: [warning] history-invalid: commit {sha[:12]}: {path}: {message}\n" in res.out
@@ -188,25 +188,25 @@ def test_unreadable_past_commits_are_warnings(installed, based: Repo, tmp_path: 
     assert [(f["check"], f["outcome"], f["path"]) for f in doc["findings"]] == [
         ("history-invalid", "warning", path)]
 
-    res = installed("--repo", based.path, "--today", TODAY, "publish", "--out", tmp_path / "site")
+    res = cli("--repo", based.path, "--today", TODAY, "publish", "--out", tmp_path / "site")
     assert res.code == 0, res.err
     assert res.err == f"warning: {sha[:12]}:{path}: {message} (left out of the feed)\n"
     ET.parse(tmp_path / "site" / "feed.xml")  # parses
 
 
 @pytest.mark.parametrize("today", ["9999-12-31", "0001-01-01", "1899-12-31", "3000-01-01"])
-def test_extreme_today_is_refused(installed, based: Repo, today: str) -> None:
-    res = installed("--repo", based.path, "--today", today, "audit")
+def test_extreme_today_is_refused(cli, based: Repo, today: str) -> None:
+    res = cli("--repo", based.path, "--today", today, "audit")
     assert res.code == 2 and res.out == ""
     assert res.err.endswith(f"Error: Invalid value for '--today': '{today}' is out of range: "
                             "the year must be 1900-2999\n")
 
 
 @pytest.mark.parametrize("day", ["9999-12-20", "0001-01-01"])
-def test_extreme_data_dates_are_refused(installed, based: Repo, tmp_path: Path, day: str) -> None:
+def test_extreme_data_dates_are_refused(cli, based: Repo, tmp_path: Path, day: str) -> None:
     based.put("beta", name="Beta", legal_name="Beta SAS",
               notice={"announced_on": day, "effective_on": "9999-12-31"})
-    res = installed("--repo", based.path, "--today", TODAY, "notice", "--out", tmp_path / "drafts")
+    res = cli("--repo", based.path, "--today", TODAY, "notice", "--out", tmp_path / "drafts")
     assert res.code == 2 and res.out == ""
     assert res.err.split("\n")[0] == (f"registry/beta.yaml:30:17: notice.announced_on: '{day}' is out of range: "
                                       "dates are years 1900-2999")
@@ -223,24 +223,24 @@ def announcing(based: Repo) -> Repo:
     return based
 
 
-def test_override_cannot_reach_python(installed, announcing: Repo, tmp_path: Path) -> None:
+def test_override_cannot_reach_python(cli, announcing: Repo, tmp_path: Path) -> None:
     proof = tmp_path / "PWNED"
     announcing.write("templates/notice_subject.j2",
                      f"{{{{ lipsum.__globals__.os.popen('touch {proof}').read() }}}}\n")
-    res = installed("--repo", announcing.path, "--today", TODAY, "notice", "--out", tmp_path / "drafts")
+    res = cli("--repo", announcing.path, "--today", TODAY, "notice", "--out", tmp_path / "drafts")
     assert res.code == 2 and res.out == ""
     assert res.err == ("templates/notice_subject.j2:1: template error (SecurityError): access to attribute "
                        "'__globals__' of 'function' object is unsafe.\n")
     assert not proof.exists() and not (tmp_path / "drafts").exists()
 
 
-def test_symlinked_folder_in_templates_cannot_read_host_files(installed, based: Repo, tmp_path: Path) -> None:
+def test_symlinked_folder_in_templates_cannot_read_host_files(cli, based: Repo, tmp_path: Path) -> None:
     host = tmp_path / "host"
     host.mkdir()
     (host / "secret.txt").write_text("TOP-SECRET\n", encoding="utf-8")
     based.write("templates/subprocessors.md.j2", '{% include "parts/secret.txt" %}\n')
     (based.path / "templates" / "parts").symlink_to(host)
-    res = installed("--repo", based.path, "--today", TODAY, "publish", "--out", tmp_path / "site")
+    res = cli("--repo", based.path, "--today", TODAY, "publish", "--out", tmp_path / "site")
     assert res.code == 2 and res.out == ""
     assert res.err == ("templates/parts: is a symlink; templates/ must hold real folders and regular "
                        "files only\n")
@@ -253,10 +253,10 @@ def test_symlinked_folder_in_templates_cannot_read_host_files(installed, based: 
      "got 'end of statement block'"),
     ("{{ 1 / 0 }}\n", "templates/subprocessors.md.j2:1: template error (ZeroDivisionError): division by zero"),
 ])
-def test_broken_override_is_exit_2_at_its_line(installed, based: Repo, tmp_path: Path, source: str,
+def test_broken_override_is_exit_2_at_its_line(cli, based: Repo, tmp_path: Path, source: str,
                                                message: str) -> None:
     based.write("templates/subprocessors.md.j2", source)
-    res = installed("--repo", based.path, "--today", TODAY, "publish", "--out", tmp_path / "site")
+    res = cli("--repo", based.path, "--today", TODAY, "publish", "--out", tmp_path / "site")
     assert res.code == 2 and res.out == ""
     assert res.err == message + "\n"
     assert not (tmp_path / "site").exists()
@@ -270,32 +270,32 @@ def test_broken_override_is_exit_2_at_its_line(installed, based: Repo, tmp_path:
     ("purpose", '{en: "Analytics \\x1b[31m", fr: x}', "26:15: purpose.en", "U+001B"),
     ("address", '"Main St \\u202e1"', "29:10: address", "U+202E"),
 ])
-def test_xml_forbidden_code_points_are_refused_at_read_time(installed, based: Repo, tmp_path: Path, field: str,
+def test_xml_forbidden_code_points_are_refused_at_read_time(cli, based: Repo, tmp_path: Path, field: str,
                                                             text: str, where: str, point: str) -> None:
     data = entry()
     data.pop(field, None)
     based.write("registry/acme.yaml", dump(data) + f"{field}: {text}\n")
     junit = tmp_path / "junit.xml"
-    res = installed("--repo", based.path, "--today", TODAY, "check", "--all", "--junit-xml", junit)
+    res = cli("--repo", based.path, "--today", TODAY, "check", "--all", "--junit-xml", junit)
     assert res.code == 2 and res.out == ""
     assert res.err == (f"registry/acme.yaml:{where}: code point {point} is not allowed: text fields are one "
                        "line, without control, bidirectional-override or non-character code points\n")
     assert not junit.exists()
 
 
-def test_raw_forbidden_code_point_anywhere_in_a_file(installed, based: Repo) -> None:
+def test_raw_forbidden_code_point_anywhere_in_a_file(cli, based: Repo) -> None:
     based.write("registry/acme.yaml", dump(entry()) + "# reviewed \u202e by legal\n")
-    res = installed("--repo", based.path, "validate")
+    res = cli("--repo", based.path, "validate")
     assert res.code == 2
     assert res.err == ("registry/acme.yaml:29:12: code point U+202E is not allowed: control, "
                        "bidirectional-override and non-character code points are refused anywhere in a file\n"
                        "1 problem found\n")
 
 
-def test_junit_and_feed_always_parse(installed, based: Repo, tmp_path: Path) -> None:
+def test_junit_and_feed_always_parse(cli, based: Repo, tmp_path: Path) -> None:
     based.write("checks/test_ctrl.py", "def test_ctrl(subprocessor):\n    raise ValueError('a\\x01b\\uffff')\n")
     junit = tmp_path / "junit.xml"
-    res = installed("--repo", based.path, "--today", TODAY, "check", "--all", "--junit-xml", junit)
+    res = cli("--repo", based.path, "--today", TODAY, "check", "--all", "--junit-xml", junit)
     assert res.code == 1, res.err
     [case] = [c for c in ET.parse(junit).iter("testcase") if c.get("classname") == "ctrl"]
     failure = case.find("failure")
@@ -317,10 +317,10 @@ ANYWHERE = ("is not allowed: control, bidirectional-override and non-character c
     ("Acme\u2066 Analytics", f"1:11: code point U+2066 {ANYWHERE}"),
     ("Acme\u202e Analytics", f"1:11: code point U+202E {ANYWHERE}"),
 ])
-def test_invisible_and_bidi_code_points_are_refused_in_names(installed, based: Repo, name: str,
+def test_invisible_and_bidi_code_points_are_refused_in_names(cli, based: Repo, name: str,
                                                             message: str) -> None:
     based.put("beta", name=name, legal_name="Beta SAS")
-    res = installed("--repo", based.path, "validate")
+    res = cli("--repo", based.path, "validate")
     assert res.code == 2
     assert res.err == f"registry/beta.yaml:{message}\n1 problem found\n"
 
@@ -331,11 +331,11 @@ def test_invisible_and_bidi_code_points_are_refused_in_names(installed, based: R
     "\uff33\uff34\uff32\uff29\uff30\uff25",  # fullwidth capitals
     "\u0405tripe",  # a Cyrillic S
 ])
-def test_look_alike_names_are_duplicates(installed, based: Repo, name: str) -> None:
+def test_look_alike_names_are_duplicates(cli, based: Repo, name: str) -> None:
     based.put("stripe", name="Stripe", legal_name="Stripe, Inc.")
     based.put("stripe-2", name=name, legal_name="Stripe Payments Europe")
     based.commit("2025-02-01")
-    res = installed("--repo", based.path, "--today", TODAY, "check", "--all", "--format", "json")
+    res = cli("--repo", based.path, "--today", TODAY, "check", "--all", "--format", "json")
     assert res.code == 1, res.err
     [dup] = json.loads(res.out)["findings"]
     assert (dup["check"], dup["subprocessor"], dup["path"], dup["line"]) == (
@@ -343,11 +343,11 @@ def test_look_alike_names_are_duplicates(installed, based: Repo, name: str) -> N
     assert dup["message"] == f"stripe-2 has the same name as stripe ({name!r})"
 
 
-def test_distinct_names_are_not_duplicates(installed, based: Repo) -> None:
+def test_distinct_names_are_not_duplicates(cli, based: Repo) -> None:
     based.put("stripe", name="Stripe", legal_name="Stripe, Inc.")
     based.put("stripes", name="Str1pe", legal_name="Str1pe Ltd")
     based.commit("2025-02-01")
-    res = installed("--repo", based.path, "--today", TODAY, "check", "--all", "--format", "json")
+    res = cli("--repo", based.path, "--today", TODAY, "check", "--all", "--format", "json")
     assert res.code == 0, res.err
     assert json.loads(res.out)["findings"] == []
 
@@ -386,14 +386,18 @@ def test_a_kill_at_any_moment_leaves_the_old_or_the_new_folder(based: Repo, tmp_
     new = {**snapshot(reference), "CNAME": old["CNAME"]}
     assert new != old
 
-    slow = clean_env(SUBREG_TEST_WRITE_DELAY="0.08")
-    start = time.monotonic()
-    subprocess.run([*args, str(tmp_path / "timing")], env=slow, check=True, capture_output=True)
-    duration = time.monotonic() - start
+    # Each step of the write waits 0.1 s: once the folder being built aside appears, a
+    # kill after 0, 0.05, 0.1, ... s lands at a different moment of the write each time
+    # (the files, the carry-over, the swap, the clean-up), and the last ones after it.
+    slow = clean_env(SUBREG_TEST_WRITE_DELAY="0.1")
     seen, mid_write = set(), 0
-    for i in range(12):
+    for i in range(16):
+        stale = set(aside(out))  # left by the previous kill: the run removes them first
         proc = subprocess.Popen([*args, str(out)], env=slow, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(duration * (0.3 + 0.8 * i / 11))
+        deadline = time.monotonic() + 60
+        while not set(aside(out)) - stale and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.002)
+        time.sleep(0.05 * i)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         now = snapshot(out)
@@ -482,10 +486,10 @@ def test_probe(subprocessor, session):
 
 # -- 7. caps -----------------------------------------------------------------------------
 
-def test_at_most_100_problems_per_file_then_a_count(installed, based: Repo) -> None:
+def test_at_most_100_problems_per_file_then_a_count(cli, based: Repo) -> None:
     extra = "".join(f"unknown_{i:03d}: 1\n" for i in range(250))
     based.write("registry/acme.yaml", dump(entry()) + extra)
-    res = installed("--repo", based.path, "validate")
+    res = cli("--repo", based.path, "validate")
     assert res.code == 2
     lines = res.err.split("\n")
     assert len(lines) == 103 and lines[-1] == ""
@@ -580,22 +584,22 @@ def test_job_summary_in_a_missing_folder_is_a_warning(installed, based: Repo, tm
 
 @pytest.mark.parametrize("contact", ["a(b)@example.com", "\"a b\"@example.com", "a@b@example.com",
                                      "a..b@example.com", "a@-example.com"])
-def test_a_contact_is_refused_rather_than_changed(installed, based: Repo, contact: str) -> None:
+def test_a_contact_is_refused_rather_than_changed(cli, based: Repo, contact: str) -> None:
     based.put("acme", contact=contact)
-    res = installed("--repo", based.path, "validate")
+    res = cli("--repo", based.path, "validate")
     assert res.code == 2
     assert res.err == (f"registry/acme.yaml:29:10: contact: {contact!r} is neither an e-mail address nor an "
                        "https:// link\n1 problem found\n")
 
 
-def test_a_plain_contact_is_accepted(installed, based: Repo) -> None:
+def test_a_plain_contact_is_accepted(cli, based: Repo) -> None:
     based.put("acme", contact="privacy+eu@mail.example.co.uk")
-    res = installed("--repo", based.path, "validate")
+    res = cli("--repo", based.path, "validate")
     assert res.code == 0, res.err
 
 
 @pytest.mark.parametrize("today", ["2026-W01-1", "2026-001", "20260101", "2026-01-01T00:00"])
-def test_today_is_yyyy_mm_dd_only(installed, based: Repo, today: str) -> None:
-    res = installed("--repo", based.path, "--today", today, "validate")
+def test_today_is_yyyy_mm_dd_only(cli, based: Repo, today: str) -> None:
+    res = cli("--repo", based.path, "--today", today, "validate")
     assert res.code == 2 and res.out == ""
     assert res.err.endswith(f"Error: Invalid value for '--today': '{today}' is not a date: write YYYY-MM-DD\n")

@@ -46,7 +46,3 @@ def one_line(text: object) -> str:
     value = str(text)
     return UNSAFE.sub(_escape, value) if UNSAFE.search(value) else value
 
-
-def lines(text: str) -> str:
-    """A text whose line breaks are subreg's own, each line made inert."""
-    return "\n".join(one_line(line) for line in text.split("\n"))

@@ -109,6 +109,16 @@ class SandboxedEnvironment(ImmutableSandboxedEnvironment):
                 raise
             raise located from None
 
+    def module_of(self, name: str) -> Any:
+        """The module of a template (its `{% set %}` values): Jinja evaluates a module's
+        body outside `handle_exception`, so its errors are located here."""
+        try:
+            return self.get_template(name).module
+        except InputError:
+            raise
+        except Exception:
+            self.handle_exception()
+
     def _display(self, filename: str | None) -> tuple[str, bool] | None:
         """How a template file is named in a message, and whether it is an override."""
         if not filename:
@@ -123,6 +133,8 @@ class SandboxedEnvironment(ImmutableSandboxedEnvironment):
         """exit 2 at the override that failed; None when subreg's own templates failed
         with no override involved (a bug in subreg)."""
         message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        if isinstance(exc, jinja2.TemplateNotFound):
+            message = f"template {exc.name!r} not found (in templates/ or subreg's own)"
         if isinstance(exc, jinja2.TemplateSyntaxError):
             where = self._display(exc.filename) or (f"{OVERRIDES}/{exc.name}", True)
             return InputError.at(where[0], f"template syntax error: {message}", exc.lineno or 0)
@@ -133,14 +145,17 @@ class SandboxedEnvironment(ImmutableSandboxedEnvironment):
         if overrides:
             (name, _), line = overrides[-1]
             return InputError.at(name, f"template error ({kind}): {message}", line)
-        if templates and self._has_overrides() and isinstance(exc, jinja2.TemplateError):
+        if templates and self._has_overrides():
             (name, _), line = templates[-1]
             return InputError.at(name, f"template error ({kind}): {message} (in subreg's own template, "
                                  "rendered with the overrides of templates/)", line)
         return None
 
     def _has_overrides(self) -> bool:
-        return self.repo_dir is not None and os.path.isdir(self.repo_dir) and any(os.scandir(self.repo_dir))
+        if self.repo_dir is None or not os.path.isdir(self.repo_dir):
+            return False
+        with os.scandir(self.repo_dir) as entries:
+            return any(True for _ in entries)
 
 
 def _walk(tb: TracebackType | None) -> list[TracebackType]:
