@@ -9,7 +9,7 @@ DIST       := dist
 TREE_WHEEL := dist-tree
 WHEEL_VENV := .venv-wheel
 
-.PHONY: run test lint bench browser dist wheel-venv clean
+.PHONY: run test lint bench browser dist wheel-venv reference clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,8 @@ run: $(STAMP)
 ## dist: the sdist, the wheel built from the sdist, and (to compare) a wheel built from the tree
 dist: $(STAMP)
 	rm -rf $(DIST) $(TREE_WHEEL) build/lib build/bdist.*
-	$(BIN)/python -m build --outdir $(DIST) .
-	$(BIN)/python -m build --wheel --outdir $(TREE_WHEEL) .
+	$(BIN)/python -m build -q --outdir $(DIST) .
+	$(BIN)/python -m build -q --wheel --outdir $(TREE_WHEEL) .
 	$(BIN)/twine check --strict $(DIST)/*
 
 ## wheel-venv: a clean virtualenv with the built wheel installed, as `pip install` gives users
@@ -57,6 +57,10 @@ browser:
 ## bench: generated repositories, timed against their floors (a benchmark, not a test)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+## reference: regenerate the checks section of docs/reference.md from the checks' docstrings
+reference: $(STAMP)
+	$(BIN)/python scripts/reference.py
 
 clean:
 	rm -rf $(VENV) $(WHEEL_VENV) $(DIST) $(TREE_WHEEL) build .coverage .pytest_cache .mypy_cache .ruff_cache

@@ -68,3 +68,15 @@ def test_not_a_git_repository(run, tmp_path: Path) -> None:
 def test_main_maps_usage_errors_to_2() -> None:
     assert cli.main(["check", "--format", "xml"]) == 2
     assert cli.main(["--version"]) == 0
+
+
+def test_a_global_option_after_the_command_says_where_it_goes(installed, own_repo: Repo) -> None:
+    res = installed("check", "--today", "2026-11-30", cwd=own_repo.path)
+    assert (res.code, res.out) == (2, "")
+    assert res.err.endswith("Error: --today is a global option: give it before the command, "
+                            "as in `subreg --today ... check ...`\n"), res.err
+    res = installed("notice", "--repo=.", "--out", "x", cwd=own_repo.path)
+    assert res.code == 2 and "Error: --repo is a global option: give it before the command, as in " \
+        "`subreg --repo ... notice ...`\n" in res.err and "Did you mean" not in res.err
+    res = installed("check", "--bogus", cwd=own_repo.path)  # any other unknown option: click's own message
+    assert res.code == 2 and "No such option '--bogus'" in res.err

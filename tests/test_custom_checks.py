@@ -116,3 +116,17 @@ def test_eu_only(subprocessor):
     _, found = findings(run, base, "--all")
     [f] = found
     assert f["subprocessor"] == "india" and f["line"] == 5 and f["message"] == "Desi Data is outside Germany"
+
+
+def test_the_repos_own_pytest_configuration_is_not_read(installed, base: Repo) -> None:
+    """subreg passes pytest its options in code: a compliance repo's pytest.ini, tox.ini
+    or pyproject.toml (which may hold options for other uses of pytest) changes nothing."""
+    base.write("pytest.ini", "[pytest]\naddopts = --no-such-option\npython_functions = nothing_*\n")
+    base.write("pyproject.toml", "[tool.pytest.ini_options]\naddopts = '-x --no-such-option'\n")
+    base.write("checks/test_residency.py", '''
+def test_no_india(subprocessor):
+    assert "IN" not in subprocessor.locations, "no processing in India"
+''')
+    code, found = findings(installed, base, "--all")
+    assert code == 1
+    assert [(f["check"], f["subprocessor"]) for f in found if f["outcome"] == "failed"] == [("no-india", "india")]

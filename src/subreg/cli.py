@@ -172,6 +172,20 @@ def init(opts: Options, directory: Path) -> None:
     _emit(run(opts, directory))
 
 
+@cli.command()
+@click.argument("check_id", required=False, metavar="CHECK-ID")
+@click.option("--all", "list_all", is_flag=True, help="List every check id with its rule.")
+@click.pass_obj
+def explain(opts: Options, check_id: str | None, list_all: bool) -> None:
+    """Print a check's rule, severity, legal source and how to fix a finding."""
+    from subreg.commands.explain import run
+
+    _emit(run(opts, check_id, list_all))
+
+
+GLOBAL_OPTIONS = ("--repo", "--today")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `subreg` command."""
     try:
@@ -180,6 +194,14 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_INPUT
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
+        return EXIT_INPUT
+    except click.NoSuchOption as exc:
+        if exc.option_name in GLOBAL_OPTIONS and exc.ctx is not None and exc.ctx.parent is not None:
+            command = exc.ctx.command_path.removeprefix("subreg ")
+            click.UsageError(f"{exc.option_name} is a global option: give it before the command, "
+                             f"as in `subreg {exc.option_name} ... {command} ...`", exc.ctx).show()
+        else:
+            exc.show()
         return EXIT_INPUT
     except click.ClickException as exc:
         exc.show()

@@ -197,16 +197,3 @@ def _exchange(a: Path, b: Path) -> bool:
         return False
     raise OSError(err, os.strerror(err), str(b))
 
-
-def append_summary(markdown: str) -> str | None:
-    """Add to the GitHub Actions job summary (`$GITHUB_STEP_SUMMARY`), when there is
-    one; returns a warning when it cannot be written (the run itself is not at fault)."""
-    path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if os.environ.get("GITHUB_ACTIONS") != "true" or not path:
-        return None
-    try:
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(markdown)
-    except OSError as exc:
-        return f"warning: cannot add to the job summary ({path}): {exc.strerror}"
-    return None

@@ -1,28 +1,210 @@
-"""Check ids produced outside pytest, documented for `subreg explain` and the reference.
+"""Every check id, documented: its rule, severity, legal source, and how to fix a finding.
 
-Each function is named after its check id (underscores for dashes) and exists only for
-its docstring.
+A check documents itself in its docstring, in one shape:
+
+    One line: the rule.
+
+    Paragraphs: the rule precisely, and why.
+
+    Severity: error
+    Source: GDPR Art. 28(2) ...
+    Fix: What to change ...
+
+Built-in pytest checks are the `test_*` functions of `subreg/checks/check_*.py`. Checks
+that are not pytest functions (waivers, history, policy, scan) are documented by the
+functions of this module, named after their ids. `subreg explain`, the SARIF rules and
+`docs/reference.md` all read the rules from here. A compliance repo's own checks
+(`checks/test_*.py`) are read with `ast`, never imported: explaining a check must not run
+its code.
 """
 
 from __future__ import annotations
 
+import ast
+import importlib
+import inspect
+import pkgutil
+import re
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
-def history_invalid() -> None:
-    """A past commit holds something subreg cannot read; it is skipped, not fatal.
+SECTIONS = ("Severity", "Source", "Fix")
+_SECTION = re.compile(rf"^({'|'.join(SECTIONS)}):\s*(.*)$")
 
-    The nightly audit and `publish` read the whole history of `registry/`, and a past
-    commit can no longer be fixed. Whatever a commit holds that cannot be read is
-    reported as a warning naming that commit, and the entry keeps its last readable
-    state (no false removal, no false addition in the replay or the feed): a registry
-    file that does not parse or fails the schema; a file under `registry/` that is not a
-    regular `<id>.yaml` file (a submodule, a symlink, a file name with control
-    characters or bytes that are not UTF-8); a committer date that cannot be used
-    (malformed, or after the year 9999), in which case the commit is dated as the one
-    before it.
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    summary: str
+    text: str  # the paragraphs between the summary and the sections
+    severity: str
+    source: str
+    fix: str
+    origin: str  # "built-in", or the custom check's file
+
+    def explain(self) -> str:
+        """The rule as `subreg explain` prints it."""
+        out = [f"{self.id} ({self.severity})", "", self.summary]
+        if self.text:
+            out += ["", self.text]
+        if self.source:
+            out += ["", *textwrap.wrap(f"Source: {self.source}", 88)]
+        if self.fix:
+            out += ["", *textwrap.wrap(f"How to fix: {self.fix}", 88)]
+        if self.origin != "built-in":
+            out += ["", f"Defined in {self.origin}."]
+        return "\n".join(out) + "\n"
+
+
+def check_id(function_name: str) -> str:
+    """`test_no_india` -> `no-india`; `waiver_expired` -> `waiver-expired`."""
+    return function_name.removeprefix("test_").replace("_", "-")
+
+
+def parse(rule_id: str, doc: str | None, origin: str = "built-in", severity: str = "error") -> Rule:
+    """A Rule from a docstring of the documented shape (missing parts stay empty)."""
+    lines = inspect.cleandoc(doc or "").splitlines()
+    summary = lines[0].strip() if lines else ""
+    body: list[str] = []
+    sections: dict[str, list[str]] = {}
+    current: list[str] = body
+    for line in lines[1:]:
+        m = _SECTION.match(line.strip())
+        if m:
+            current = sections.setdefault(m[1], [])
+            current.append(m[2])
+        else:
+            current.append(line.strip() if current is not body else line)
+    text = "\n".join(body).strip()
+    text = re.sub(r"\n{3,}", "\n\n", text)
+
+    def section(name: str) -> str:
+        return " ".join(" ".join(sections.get(name, [])).split())
+
+    return Rule(rule_id, summary, text, section("Severity") or severity, section("Source"),
+                section("Fix"), origin)
+
+
+# -- the checks that are not pytest functions -------------------------------------------
+
+def waiver_expired() -> None:
+    """A waiver is past its `expires_on`: it no longer waives, and is itself an error.
+
+    A waiver applies up to and including its `expires_on`. After that the finding it
+    waived fails again, and the waiver is reported until it is deleted, so that no
+    exception outlives its approval unnoticed.
+
+    Severity: error
+    Source: GDPR Art. 5(2) (accountability): an accepted risk is reviewed when its approval ends.
+    Fix: Fix what the waiver waived and delete the waiver, or renew it with a new approval and a new
+        expires_on.
+    """
+
+
+def waiver_unused() -> None:
+    """A waiver matched no failure where it could have been used.
+
+    On a pull request, for waivers of subprocessors in scope; with `--all` and in the
+    audit, for waivers that waived nothing at head and nothing in the replay of history.
 
     Severity: warning
-    Source: subreg (the audit's replay of history, SPEC section 3 and 8).
-    Fix: Nothing can change a merged commit; the warning stays while that commit is in
-    the history. Make sure the current registry is valid, and refuse such files in pull
-    requests (the gate does).
+    Source: GDPR Art. 5(2) (accountability): the list of accepted exceptions stays true.
+    Fix: Delete the waiver from policies/waivers.yaml.
     """
+
+
+def waiver_expiring() -> None:
+    """A waiver expires within 14 days.
+
+    Reported at the waiver's own line in `policies/waivers.yaml`, by `check` and by the
+    audit, so that its renewal or the fix is planned before it lapses.
+
+    Severity: warning
+    Source: GDPR Art. 5(2) (accountability).
+    Fix: Fix the finding it waives before expires_on, or renew the waiver with a new approval.
+    """
+
+
+def history_invalid() -> None:
+    """A file in an old commit of the registry's history cannot be read.
+
+    History cannot be rewritten: the audit and publish report the commit and the
+    problem, and the entry keeps its last valid state (a broken commit never reads as a
+    removal followed by an addition). What cannot be read: a registry file that does not
+    parse or fails the schema; a file under `registry/` that is not a regular `<id>.yaml`
+    file (a submodule, a symlink, a file name with control characters or bytes that are
+    not UTF-8); a committer date that cannot be used (malformed, or after the year 9999),
+    in which case the commit is dated as the one before it.
+
+    Severity: warning
+    Source: subreg's own consistency rule: the replay of history is the audit trail.
+    Fix: Nothing to fix in the past commit; make sure the entry is valid at head. The warning stays as a
+        record.
+    """
+
+
+DOCUMENTED: tuple[Callable[[], None], ...] = (waiver_expired, waiver_unused, waiver_expiring, history_invalid)
+
+
+@cache
+def builtin() -> dict[str, Rule]:
+    """Every built-in check id and its Rule, by id."""
+    from subreg import checks
+
+    found: dict[str, Rule] = {}
+    for mod in sorted(pkgutil.iter_modules(checks.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"subreg.checks.{mod.name}")
+        for name, fn in vars(module).items():
+            if name.startswith("test_") and callable(fn) and getattr(fn, "__module__", "") == module.__name__:
+                found[check_id(name)] = parse(check_id(name), fn.__doc__)
+    for fn in DOCUMENTED:
+        found[check_id(fn.__name__)] = parse(check_id(fn.__name__), fn.__doc__)
+    return dict(sorted(found.items()))
+
+
+def custom(root: Path) -> dict[str, Rule]:
+    """The compliance repo's own checks (`checks/test_*.py`), read without importing them."""
+    folder = root / "checks"
+    found: dict[str, Rule] = {}
+    if not folder.is_dir() or folder.is_symlink():
+        return found
+    for path in sorted(folder.glob("test_*.py")):
+        if path.is_symlink() or not path.is_file():
+            continue
+        try:
+            tree = ast.parse(path.read_bytes(), str(path))
+        except (SyntaxError, ValueError):
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                severity = "warning" if _warning_marker(node) else "error"
+                rid = check_id(node.name)
+                found[rid] = parse(rid, ast.get_docstring(node), f"checks/{path.name}", severity)
+    return found
+
+
+def _warning_marker(node: ast.FunctionDef) -> bool:
+    """`@pytest.mark.severity("warning")` on the function."""
+    for deco in node.decorator_list:
+        if (isinstance(deco, ast.Call) and isinstance(deco.func, ast.Attribute) and deco.func.attr == "severity"
+                and deco.args and isinstance(deco.args[0], ast.Constant) and deco.args[0].value == "warning"):
+            return True
+    return False
+
+
+def markdown(table: dict[str, Rule]) -> str:
+    """The checks section of docs/reference.md."""
+    out: list[str] = []
+    for rid, rule in sorted(table.items()):
+        out += [f"### `{rid}`", "", f"**Severity:** {rule.severity}", "", rule.summary]
+        if rule.text:
+            out += ["", rule.text]
+        if rule.source:
+            out += ["", f"**Source:** {rule.source}"]
+        if rule.fix:
+            out += ["", f"**How to fix:** {rule.fix}"]
+        out.append("")
+    return "\n".join(out)

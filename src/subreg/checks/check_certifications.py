@@ -23,7 +23,16 @@ def _norm(name: str) -> str:
 
 
 def test_certifications(subprocessor: Subprocessor, policy: Policy, today: dt.date) -> None:
-    """Core entries with personal data hold a recognized, unexpired certification."""
+    """Core entries with personal data hold a recognized, unexpired certification.
+
+    An expired certificate, or an ISO/IEC 27001:2013 certificate after 2025-10-31, is an
+    error; one expiring within certification_warning_days is a warning.
+
+    Severity: error (warning when a certificate expires soon)
+    Source: GDPR Art. 28(1) (sufficient guarantees) and Art. 32; ISO/IEC 27001:2022 transition (IAF MD 26).
+    Fix: Record the current certificate and its expires_on (renewals usually arrive before expiry: ask the
+        vendor). Recognized names are the policy's recognized_certifications.
+    """
     sp = subprocessor
     errors: list[tuple[str, tuple[str | int, ...]]] = []
     warnings: list[tuple[str, tuple[str | int, ...]]] = []

@@ -14,7 +14,14 @@ from subreg.model import Subprocessor
 
 
 def test_dpa(subprocessor: Subprocessor, today: dt.date) -> None:
-    """Personal data only under a DPA signed on or before activation."""
+    """Personal data only under a DPA signed on or before activation.
+
+    Activation is the notice's effective_on, or today for an entry without a notice.
+
+    Severity: error
+    Source: GDPR Art. 28(3) and 28(4) (a contract imposing the same data protection obligations).
+    Fix: Sign the data processing agreement before activation and record dpa_signed_on.
+    """
     sp = subprocessor
     if not sp.personal_data:
         return

@@ -17,7 +17,16 @@ from subreg.session import Session
 
 def test_due_diligence(subprocessor: Subprocessor, policy: Policy, today: dt.date,
                        session: Session) -> None:
-    """A current assessment, made before any new notice was announced."""
+    """A current assessment, made before any new notice was announced.
+
+    No assessment, one older than due_diligence_max_age_days (365 by default), one in
+    the future, or, for a new notice, none on or before its announced_on.
+
+    Severity: error
+    Source: GDPR Art. 28(1) (processors providing sufficient guarantees) and Art. 5(2).
+    Fix: Assess the vendor and record due_diligence: {assessed_on, risk, frameworks}; assess before
+        announcing.
+    """
     sp = subprocessor
     if not sp.personal_data:
         return

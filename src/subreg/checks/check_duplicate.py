@@ -35,15 +35,15 @@ def look_alike_key(name: str) -> str:
 def test_duplicate(registry: Registry) -> None:
     """Every entry has a distinct name.
 
-    Two entries whose `name`s are the same, ignoring case, spaces and punctuation, or
-    that only look the same (their UTS #39 confusable skeletons are equal: Cyrillic or
-    Greek look-alike letters, fullwidth forms), are one subprocessor listed twice, or an
-    entry made to pass for another.
+    Two entries with the same name confuse customers and split one company's obligations
+    across two records; an entry whose name only looks like another's passes for it.
+    Names are compared ignoring case, spaces and punctuation, and by their Unicode
+    confusable skeleton (UTS #39: Cyrillic or Greek look-alike letters, fullwidth forms).
 
     Severity: error
-    Source: GDPR Art. 28(2) and 28(4): customers are told of each subprocessor once, by
-    a name they can recognise.
-    Fix: Merge the two entries into one, or give each its real, distinct name.
+    Source: GDPR Art. 28(2) and 12(1): the list customers rely on must be clear.
+    Fix: Merge the two files into one, or give each its real, distinct name if they really
+    are different companies.
     """
     seen: dict[str, str] = {}
     clashes = []

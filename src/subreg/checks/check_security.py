@@ -13,7 +13,16 @@ from subreg.model import Policy, Subprocessor
 
 
 def test_security_standards(subprocessor: Subprocessor, policy: Policy) -> None:
-    """Encryption at rest and in transit, timely breach notice, audit rights."""
+    """Encryption at rest and in transit, timely breach notice, audit rights.
+
+    Breach notice within the policy's max_breach_notice_hours (72 by default), so
+    that the controller can meet its own 72 hours.
+
+    Severity: error
+    Source: GDPR Art. 28(3)(c), 28(3)(h), 32 and 33.
+    Fix: Record the vendor's actual terms; if they fall short, negotiate them, or waive the finding with the
+        reason the risk is accepted.
+    """
     sp = subprocessor
     if not sp.personal_data:
         return

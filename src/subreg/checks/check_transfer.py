@@ -24,7 +24,17 @@ def _key(mechanism: str) -> str:
 
 
 def test_transfer_mechanism(subprocessor: Subprocessor, policy: Policy) -> None:
-    """Personal data of the eu region goes outside the EEA only with a valid mechanism."""
+    """Personal data of the eu region goes outside the EEA only with a valid mechanism.
+
+    A place without an adequacy decision (the policy's adequate_countries; Global
+    counts as outside) needs SCC or BCR, or the DPF for a US recipient. Privacy Shield,
+    Safe Harbor and the 2010 model clauses are never valid.
+
+    Severity: error
+    Source: GDPR Chapter V (Art. 44-47); CJEU C-311/18 (Schrems II); Commission Decision (EU) 2021/914 (SCC).
+    Fix: Add the mechanism the contract uses to transfer_mechanisms (SCC, BCR, or DPF for a US recipient), or
+        limit regions to the regions whose data it really receives.
+    """
     sp = subprocessor
     if not sp.personal_data or (sp.regions is not None and "eu" not in sp.regions):
         return

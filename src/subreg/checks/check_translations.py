@@ -11,7 +11,16 @@ from subreg.model import Policy, Subprocessor
 
 
 def test_translations(subprocessor: Subprocessor, policy: Policy) -> None:
-    """`purpose` and `data_processed` have a text for each of the policy's languages."""
+    """`purpose` and `data_processed` have a text for each of the policy's languages.
+
+    Notices and the public page are written in every policy language; a missing text
+    would leave those customers without the information.
+
+    Severity: error
+    Source: GDPR Art. 12(1) (information in a concise, intelligible form, in clear and plain language) and
+        Art. 28(2).
+    Fix: Add the missing language key to the text map, e.g. `fr:`.
+    """
     missing = [
         (name, lang)
         for name in ("purpose", "data_processed")

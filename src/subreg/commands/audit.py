@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from subreg import findings as fd
 from subreg import history, notices, runner, session
 from subreg.errors import EXIT_OK, EXIT_VIOLATIONS, InputError
-from subreg.escape import one_line
 from subreg.history import History
 from subreg.options import Options, Outcome
-from subreg.outputs import append_summary, write_tree
+from subreg.outputs import write_tree
 from subreg.project import Project
 from subreg.registry import Registry
 from subreg.report import audit_md, github, text
@@ -65,12 +63,12 @@ def run(opts: Options, out: Path | None) -> Outcome:
     if out is not None:
         write_tree(out, {"audit.json": json.dumps(report, indent=2, ensure_ascii=False) + "\n",
                          "audit.md": md})
-    warning = append_summary(md)
+    warning = github.add_to_summary(md)
     lines = text.render(found, totals, f"subreg audit of {head[:12]} as of {today}: "
                         f"{len(hist.steps)} registry commit(s) replayed")
-    if os.environ.get("GITHUB_ACTIONS") == "true":
+    if github.in_actions():
         lines = github.annotate(found) + lines
-    return Outcome(EXIT_VIOLATIONS if totals["failed"] else EXIT_OK, lines, one_line(warning) + "\n" if warning else "")
+    return Outcome(EXIT_VIOLATIONS if totals["failed"] else EXIT_OK, lines, warning or "")
 
 
 def replay(hist: History, project: Project, current: Registry) -> list[fd.Finding]:

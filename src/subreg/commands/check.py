@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from subreg import findings as fd
 from subreg import runner, session
 from subreg.errors import EXIT_OK, EXIT_VIOLATIONS
-from subreg.escape import one_line
 from subreg.options import Options, Outcome
-from subreg.outputs import append_summary, write_atomic
+from subreg.outputs import write_atomic
 from subreg.report import github, junit, sarif, text
 
 
@@ -29,8 +27,9 @@ def run(opts: Options, base: str | None, head: str | None, everything: bool, fmt
         from subreg import __version__
 
         write_atomic(sarif_path, sarif.render(found, __version__))
-    in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
-    warning = append_summary(github.summary(found, totals, sess.changes, "subreg check")) if in_actions else None
+    in_actions = github.in_actions()
+    warning = github.add_to_summary(github.summary(found, totals, sess.changes, "subreg check")) \
+        if in_actions else None
     if fmt == "json":
         doc = {"base": sess.rng.base, "head": sess.rng.head, "today": project.today.isoformat(),
                "findings": [f.as_json() for f in found], "summary": totals}
@@ -41,4 +40,4 @@ def run(opts: Options, base: str | None, head: str | None, everything: bool, fmt
         out = text.render(found, totals, header)
         if in_actions:
             out = github.annotate(found) + out
-    return Outcome(EXIT_VIOLATIONS if totals["failed"] else EXIT_OK, out, one_line(warning) + "\n" if warning else "")
+    return Outcome(EXIT_VIOLATIONS if totals["failed"] else EXIT_OK, out, warning or "")

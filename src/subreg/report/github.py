@@ -7,6 +7,8 @@ cannot inject a command of its own.
 
 from __future__ import annotations
 
+import os
+
 from subreg.diff import Change
 from subreg.escape import one_line
 from subreg.findings import Finding
@@ -61,3 +63,22 @@ def summary(findings: list[Finding], totals: dict[str, int], changes: list[Chang
                        f"{cell(f.path)}:{f.line} | {cell(f.message)} |")
         out.append("")
     return "\n".join(out) + "\n"
+
+
+def in_actions() -> bool:
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def add_to_summary(markdown: str) -> str | None:
+    """Append to the job summary of the current step, when running in GitHub Actions.
+    Returns a warning (one line, for stderr) when the summary file cannot be written:
+    the run itself is not at fault, so that is no reason to fail it."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not (in_actions() and path):
+        return None
+    try:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(markdown)
+    except OSError as exc:
+        return one_line(f"warning: cannot add to the job summary ({path}): {exc.strerror}") + "\n"
+    return None

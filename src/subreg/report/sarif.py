@@ -11,22 +11,10 @@ SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sar
 
 
 def rules() -> dict[str, str]:
-    """Check id -> one-line description, from the docstrings of the built-in checks."""
-    import importlib
-    import pkgutil
+    """Check id -> one-line description, from the checks' docstrings (subreg.rules)."""
+    from subreg import rules as documented
 
-    from subreg import checks
-
-    out = {
-        "waiver-expired": "A waiver past its expires_on no longer waives, and is reported.",
-        "waiver-unused": "A waiver that matches no finding should be removed.",
-    }
-    for mod in pkgutil.iter_modules(checks.__path__):
-        module = importlib.import_module(f"subreg.checks.{mod.name}")
-        for name, fn in vars(module).items():
-            if name.startswith("test_") and callable(fn):
-                out[name[5:].replace("_", "-")] = (fn.__doc__ or name).strip().splitlines()[0]
-    return out
+    return {rid: rule.summary for rid, rule in documented.builtin().items()}
 
 
 def render(findings: list[Finding], version: str) -> str:
