@@ -194,6 +194,25 @@ def test_unreadable_past_commits_are_warnings(cli, based: Repo, tmp_path: Path, 
     ET.parse(tmp_path / "site" / "feed.xml")  # parses
 
 
+def test_history_payload_is_inert_in_audit_annotations_summary_and_report(
+        installed, based: Repo, tmp_path: Path) -> None:
+    sha, (path, message) = HISTORIES["line break"](based)  # type: ignore[operator]
+    res = installed("--repo", based.path, "--today", TODAY, "audit", "--out", tmp_path / "audit",
+                    env=summary_env(tmp_path))
+    assert res.code == 0, res.err
+    note = f"commit {sha[:12]}: {path}: {message}"
+    assert path == "registry/a\\n::add-mask::x.yaml"
+    annotation = f"::warning file={path.replace(':', '%3A')},line=1,title=history-invalid::{note}\n"
+    assert res.out.startswith(annotation)
+    shown = note.replace("\\", "\\\\")
+    summary = (tmp_path / "summary.md").read_text("utf-8")
+    report = (tmp_path / "audit" / "audit.md").read_text("utf-8")
+    row = f"| history-invalid | - | {path.replace(chr(92), chr(92) * 2)}:1 | {shown} |\n"
+    assert row in summary and row in report
+    for text in (res.out, res.err, summary, report):
+        assert_inert(text)
+
+
 @pytest.mark.parametrize("today", ["9999-12-31", "0001-01-01", "1899-12-31", "3000-01-01"])
 def test_extreme_today_is_refused(cli, based: Repo, today: str) -> None:
     res = cli("--repo", based.path, "--today", today, "audit")

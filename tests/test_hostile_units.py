@@ -219,3 +219,13 @@ def test_broken_words_override(run, based: Repo, tmp_path: Path, source: str, me
     based.write("templates/page_strings.j2", source)
     res = publish(run, based, tmp_path)
     assert res.code == 2 and res.err == message + "\n"
+
+
+def test_explain_of_a_custom_check_is_inert(run, based: Repo) -> None:
+    based.write("checks/test_odd.py", 'def test_odd(subprocessor):\n    """Odd.\\r::add-mask::x\n\n    Text\\u2028::stop-commands::y\n    """\n')
+    res = run("--repo", based.path, "explain", "odd")
+    assert res.code == 0, res.err
+    # a carriage return or a line separator in the docstring is not a line break
+    assert "Odd.\\r::add-mask::x\n" in res.out and "Text\\u2028::stop-commands::y\n" in res.out
+    res = run("--repo", based.path, "explain", "--all")
+    assert "odd" in res.out and "\r" not in res.out
