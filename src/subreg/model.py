@@ -215,8 +215,8 @@ class ChainMember(_Strict):
     Public outputs carry only `name` and `locations`.
     """
 
-    name: Line
-    legal_name: Line | None = None
+    name: Name
+    legal_name: Name | None = None
     address: Line | None = None
     contact: Contact | None = None
     locations: Annotated[list[Location], Field(min_length=1)]
