@@ -169,6 +169,34 @@ class Notice(_Strict):
     effective_on: Date
 
 
+_HOSTNAME = re.compile(r"(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+
+
+def _hostname(value: str) -> str:
+    value = _line(value)
+    if not _HOSTNAME.fullmatch(value):
+        raise ValueError(f"{value!r} is not a domain name such as api.example.com (lowercase, no scheme)")
+    return value
+
+
+Hostname = Annotated[str, AfterValidator(_hostname)]
+Ecosystem = Literal["pypi", "npm", "go", "rubygems", "maven", "nuget", "cargo", "composer"]
+
+
+class Detect(_Strict):
+    """How `subreg scan` recognises an entry in product code (SPEC 10), beside the catalogue."""
+
+    catalog: Id | None = None
+    packages: dict[Ecosystem, list[Line]] = {}
+    domains: list[Hostname] = []
+
+
+class ScanPolicy(_Strict):
+    """`scan:` in the policy: hosts of the company itself, never evidence of a third party."""
+
+    own_domains: list[Hostname] = []
+
+
 class Subprocessor(_Strict):
     """One registry entry (`registry/<id>.yaml`)."""
 
@@ -193,6 +221,7 @@ class Subprocessor(_Strict):
     replaces: Id | None = None
     website: Url | None = None
     retired_on: Date | None = None
+    detect: Detect | None = None
     # Set by the registry, not read from YAML.
     id: SkipJsonSchema[str] = Field(default="", exclude=True)
     path: SkipJsonSchema[str] = Field(default="", exclude=True)
@@ -261,6 +290,7 @@ class Policy(_Strict):
     recognized_certifications: list[Line] = Field(
         default_factory=lambda: list(_defaults()["recognized_certifications"])
     )
+    scan: ScanPolicy = Field(default_factory=ScanPolicy)
 
     @model_validator(mode="after")
     def _unique_languages(self) -> Policy:
@@ -292,7 +322,8 @@ M = TypeVar("M", bound=BaseModel)
 
 _VOCABULARY: frozenset[str] = frozenset(
     name
-    for model in (Subprocessor, Certification, Security, DueDiligence, Notice, Policy, Region, Waiver)
+    for model in (Subprocessor, Certification, Security, DueDiligence, Notice, Policy, Region, Waiver,
+                  Detect, ScanPolicy)
     for name in model.model_fields
 ) - {"id", "path"}
 
