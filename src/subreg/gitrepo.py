@@ -287,25 +287,25 @@ class ProductTree:
         self.git = git
 
     def files(self) -> list[str]:
-        """Tracked files and untracked ones that .gitignore does not exclude."""
-        out = self.git.run(["ls-files", "-z", "--cached", "--others", "--exclude-standard"], "git ls-files failed")
+        """The files git tracks (what CI checks out; untracked files are not the product yet)."""
+        out = self.git.run(["ls-files", "-z", "--cached"], "git ls-files failed")
         return list(dict.fromkeys(p.decode("utf-8", errors="surrogateescape") for p in out.split(b"\0") if p))
 
-    def grep_start(self, needles: list[str]) -> subprocess.Popen[bytes]:
-        """Start `git grep -l` for fixed strings (case-insensitive, text files only);
-        collect with grep_files() while other work goes on."""
-        patterns = [arg for n in needles for arg in ("-e", n)]
+    def grep_start(self, needle: str) -> subprocess.Popen[bytes]:
+        """Start `git grep -n -z` for one fixed string in text files (tracked, and
+        untracked but not ignored); collect with grep_output() while other work goes
+        on. Output: `path NUL line NUL text LF` per matching line."""
         return subprocess.Popen(
-            ["git", "grep", "-l", "-z", "-I", "-F", "-i", "--untracked", *patterns],
+            ["git", "grep", "-n", "-z", "-I", "-F", "-e", needle],
             cwd=self.git.cwd, env=_ENV, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )
 
     @staticmethod
-    def grep_files(proc: subprocess.Popen[bytes]) -> set[str]:
+    def grep_output(proc: subprocess.Popen[bytes]) -> bytes:
         out, err = proc.communicate()
         if proc.returncode not in (0, 1):  # 1: no match
             raise InputError(f"git grep failed: {err.decode(errors='replace').strip()[-200:]}")
-        return {p.decode("utf-8", errors="surrogateescape") for p in out.split(b"\0") if p}
+        return out
 
     def changes(self, base: str, head: str) -> list[Changed]:
         """Files changed between two commits, under the scanned folder."""

@@ -7,22 +7,23 @@ import datetime as dt
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from subreg import findings as fd
-from subreg import registry as reg
 from subreg.errors import EXIT_OK, EXIT_VIOLATIONS, InputError
-from subreg.model import Waiver
 from subreg.options import Options, Outcome
-from subreg.outputs import write_atomic
-from subreg.report import github, sarif, text
-from subreg.scan import catalog, collect, compare
-from subreg.scan.compare import ScanFinding
+
+if TYPE_CHECKING:
+    from subreg.findings import Finding
+    from subreg.model import Waiver
+    from subreg.scan.compare import ScanFinding
 
 # The compliance repo's own folders are data about services, not uses of them.
-COMPLIANCE_FOLDERS = (reg.FOLDER, "policies", "checks", "templates", "notices", "objections")
+COMPLIANCE_FOLDERS = ("registry", "policies", "checks", "templates", "notices", "objections")
 
 
 def catalogue(fmt: str) -> Outcome:
+    from subreg.scan import catalog
+
     services = catalog.load()
     if fmt == "json":
         doc = [{"id": s.id, **s.model_dump(mode="json", exclude_defaults=True)} for s in services]
@@ -60,13 +61,23 @@ def run(opts: Options, source: Path | None, base: str | None, fmt: str, sarif_pa
         raise InputError("subreg scan needs SOURCE, the folder of product code to scan (or --catalog)")
     if not source.is_dir():
         raise InputError(f"{source}: no such folder")
+    if base is None:
+        # git grep starts first: it runs while subreg imports and loads what it needs
+        from subreg.scan.begin import start
+
+        started = start(source)
+    from subreg import findings as fd
+    from subreg.outputs import write_atomic
+    from subreg.report import github, sarif, text
+    from subreg.scan import catalog, collect, compare
+
     project = opts.project()
     policy, waivers, registry = project.policy, project.waivers, project.worktree
     links = compare.link(registry, catalog.load())
     own = tuple(policy.scan.own_domains)
     skip = _skip(source, project.root)
     if base is None:
-        got = collect.whole(source, links.matcher, own, skip)
+        got = collect.whole(started, links.matcher, own, skip)
     else:
         got = collect.change(source, base, links.matcher, own, skip)
     prefix = _display(source)
@@ -114,6 +125,8 @@ def _stubs(found: list[ScanFinding]) -> str:
 def _waive(found: list[ScanFinding], waivers: list[Waiver], today: dt.date, scoped: bool) -> list[ScanFinding]:
     """Waivers by check id and catalogue id (undeclared) or registry id (the others).
     On a change, an unused waiver is reported only for what the change touched."""
+    from subreg import findings as fd
+    from subreg.scan.compare import ScanFinding
     by_key = {_key(f.finding): f for f in found}
     in_scope = {f.finding.subprocessor for f in found}
     out = []
@@ -130,5 +143,5 @@ def _waive(found: list[ScanFinding], waivers: list[Waiver], today: dt.date, scop
     return out
 
 
-def _key(f: fd.Finding) -> tuple[str, str | None, str, int, str]:
+def _key(f: Finding) -> tuple[str, str | None, str, int, str]:
     return (f.check, f.subprocessor, f.path, f.line, f.message)

@@ -14,15 +14,18 @@ host, variable or provider counts when it is on a line the change added.
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from subreg.errors import InputError
-from subreg.gitrepo import Git, ProductTree
+from subreg.gitrepo import ProductTree
 from subreg.scan import manifests, names, paths, text
+from subreg.scan.begin import Started, git_of
 from subreg.scan.catalog import Matcher
 
 MAX_FILE = 2 * 1024 * 1024  # larger files are data, bundles or generated code
@@ -117,12 +120,17 @@ def _read(root: Path, rel: str, real_root: str) -> bytes | str:
             return "not a regular file"
         if st.st_size > MAX_FILE:
             return f"file is {st.st_size:,} bytes; the limit is {MAX_FILE:,}"
-        if not os.path.realpath(full).startswith(real_root):
+        if not _inside(os.path.dirname(full), real_root):
             return "lies outside SOURCE (through a symlinked folder); not read"
         with os.fdopen(fd, "rb", closefd=False) as fh:
             return fh.read(MAX_FILE + 1)
     finally:
         os.close(fd)
+
+
+@functools.lru_cache(maxsize=4096)
+def _inside(folder: str, real_root: str) -> bool:
+    return (os.path.realpath(folder) + os.sep).startswith(real_root)
 
 
 def _walk(root: Path) -> Iterable[str]:
@@ -135,42 +143,61 @@ def _walk(root: Path) -> Iterable[str]:
             yield prefix + name
 
 
-def _git(root: Path) -> Git | None:
-    try:
-        return Git(root)
-    except InputError:
-        return None
+# What may follow `://` up to the host's end, in git grep's output (bytes).
+_AUTHORITY = re.compile(rb"://([^\s/\\?#\"'`<>()\[\]|,;\x00]+)")
+# Names worth a look in a file listing: cheap string tests before paths.kind().
+_LISTED = (".txt", ".in", ".toml", ".json", ".xml", ".gradle", ".kts", ".csproj", ".fsproj", ".vbproj", ".tf",
+           ".yaml", ".yml", ".mod", ".cfg", ".env", "gemfile", "pipfile", "procfile")
 
 
-def whole(root: Path, matcher: Matcher, own: tuple[str, ...], skip: tuple[str, ...]) -> Collected:
+def whole(started: Started, matcher: Matcher, own: tuple[str, ...], skip: tuple[str, ...]) -> Collected:
     out = Collected()
     reader = Reader(matcher, own, out)
+    root, git, grep = started.root, started.git, started.grep
     real_root = os.path.realpath(root) + os.sep
-    git = _git(root)
-    candidates: set[str] | None = None
-    if git is not None:
-        tree = ProductTree(git)
-        grep = tree.grep_start(matcher.needles())
-        listing: Iterable[str] = tree.files()
-    else:
-        listing = _walk(root)
-    later: list[tuple[str, str]] = []
-    for rel in listing:
-        kind = paths.kind(rel)
-        if kind is None or _skipped(rel, skip):
-            continue
-        if kind == "source" and git is not None:
-            later.append((rel, kind))
-            continue
-        _one(root, rel, kind, real_root, reader, need_url=kind == "source")
-    if git is not None:
-        candidates = ProductTree.grep_files(grep)
-        for rel, kind in later:
-            if rel in candidates:
+    if git is None or grep is None:
+        for rel in _walk(root):
+            kind = paths.kind(rel)
+            if kind is not None and not _skipped(rel, skip):
+                _one(root, rel, kind, real_root, reader, need_url=kind == "source")
+        out.evidence.sort()
+        return out
+    tree = ProductTree(git)
+    try:
+        for rel in tree.files():
+            low = rel.rsplit("/", 1)[-1].lower()
+            if not (low.endswith(_LISTED) or low.startswith((".env", "dockerfile", "requirements"))):
+                continue
+            kind = paths.kind(rel)
+            if kind is not None and kind != "source" and not _skipped(rel, skip):
+                _one(root, rel, kind, real_root, reader, need_url=False)
+        seen = {e.path for e in out.evidence} | {w.path for w in out.warnings}
+        for rel in sorted(_url_files(ProductTree.grep_output(grep), matcher, own)):
+            kind = paths.kind(rel)
+            if kind == "source" and rel not in seen and not _skipped(rel, skip):
                 _one(root, rel, kind, real_root, reader, need_url=True)
+    finally:
         git.close()
     out.evidence.sort()
     return out
+
+
+def _url_files(grep: bytes, matcher: Matcher, own: tuple[str, ...]) -> set[str]:
+    """The files whose URL lines name a catalogue host: every distinct authority is
+    looked up once, and only the lines holding a known one are traced to their file."""
+    known = set()
+    for authority in set(_AUTHORITY.findall(grep)):
+        host = text.host_of(authority.decode("utf-8", errors="replace"))
+        if host and matcher.host(host) and not text.is_own(host, own):
+            known.add(authority)
+    if not known:
+        return set()
+    files = set()
+    pattern = re.compile(b"://(?:" + b"|".join(re.escape(a) for a in sorted(known, key=len, reverse=True)) + b")")
+    for m in pattern.finditer(grep):
+        start = grep.rfind(b"\n", 0, m.start()) + 1
+        files.add(grep[start:grep.index(b"\0", start)].decode("utf-8", errors="surrogateescape"))
+    return files
 
 
 def _one(root: Path, rel: str, kind: str, real_root: str, reader: Reader, need_url: bool) -> None:
@@ -188,7 +215,7 @@ def _one(root: Path, rel: str, kind: str, real_root: str, reader: Reader, need_u
 
 def change(root: Path, base: str, matcher: Matcher, own: tuple[str, ...], skip: tuple[str, ...]) -> Collected:
     """What HEAD adds to base (from their merge-base, as a pull request shows it)."""
-    git = _git(root)
+    git = git_of(root)
     if git is None:
         raise InputError(f"{root} is not inside a git repository: --base needs the product's git history")
     try:

@@ -75,6 +75,8 @@ def _markers(ext: str) -> tuple[str, ...]:
 
 def _comment_start(line: str, markers: tuple[str, ...]) -> int:
     """Index where a comment starts on this line (outside quotes), or -1."""
+    if not any(m in line.replace("://", "") for m in markers):
+        return -1
     quote = ""
     i = 0
     n = len(line)
@@ -100,8 +102,9 @@ def _comment_start(line: str, markers: tuple[str, ...]) -> int:
     return -1
 
 
-def code_lines(text: str, path: str) -> Iterator[tuple[int, str]]:
-    """(number, code) for every line, with comments and docstrings left out."""
+def code_lines(text: str, path: str, need: str = "") -> Iterator[tuple[int, str]]:
+    """(number, code) for every line that holds `need`, with comments and docstrings
+    left out (every line is still read, for the state of block comments)."""
     ext = _ext(path)
     markers = _markers(ext)
     python = ext in ("py", "pyi")
@@ -116,7 +119,7 @@ def code_lines(text: str, path: str) -> Iterator[tuple[int, str]]:
         if string:
             if string in line:
                 string = ""
-            if len(line) <= MAX_LINE:
+            if need in line and len(line) <= MAX_LINE:
                 yield number, line
             continue
         stripped = line.strip()
@@ -143,7 +146,7 @@ def code_lines(text: str, path: str) -> Iterator[tuple[int, str]]:
         if ext == "rb" and stripped.startswith("=begin"):
             block = "=end"
             continue
-        if (slash and stripped.startswith("*")) or stripped.startswith(markers):
+        if (slash and stripped.startswith("*")) or stripped.startswith(markers) or need not in line:
             continue
         cut = _comment_start(line, markers)
         yield number, line if cut < 0 else line[:cut]
@@ -163,21 +166,19 @@ def host_of(authority: str) -> str | None:
     return host
 
 
-def _own(host: str, own: tuple[str, ...]) -> bool:
+def is_own(host: str, own: tuple[str, ...]) -> bool:
     return any(host == d or host.endswith("." + d) for d in own)
 
 
 def hosts(text: str, path: str, matcher: Matcher, own: tuple[str, ...] = ()) -> list[Hit]:
     """URL hosts of the catalogue in the code of a source file."""
     out = []
-    for number, code in code_lines(text, path):
-        if "://" not in code:
-            continue
+    for number, code in code_lines(text, path, "://"):
         for m in _URL.finditer(code):
             if m.group(1).lower() not in _SCHEMES:
                 continue
             host = host_of(m.group(2))
-            if host is None or _own(host, own):
+            if host is None or is_own(host, own):
                 continue
             sid = matcher.host(host)
             if sid:
@@ -258,7 +259,7 @@ def env_names(text: str, path: str, matcher: Matcher) -> list[Hit]:
 
 # -- Terraform -------------------------------------------------------------------------
 
-_SOURCE = re.compile(r"""^\s*source\s*=\s*"([^"]+)\"""")
+_SOURCE = re.compile(r"""(?:^|[{,\s])source\s*=\s*"([^"]+)\"""")
 _PROVIDER_BLOCK = re.compile(r"""^\s*provider\s+"([a-z0-9_-]+)"\s*\{""")
 _REQUIRED = re.compile(r"^\s*required_providers\s*\{")
 _LOCAL = re.compile(r"""^\s*([a-z0-9_-]+)\s*=\s*(\{|"[^"]*")""")
@@ -291,7 +292,7 @@ def terraform(text: str, path: str, matcher: Matcher) -> list[Hit]:
                     locals_[current] = (f"hashicorp/{current}", number)
                 else:
                     locals_.setdefault(current, (f"hashicorp/{current}", number))
-            s = _SOURCE.match(code)
+            s = _SOURCE.search(code)
             if s and current:
                 locals_[current] = (provider_source(s.group(1)), number)
             depth += code.count("{") - code.count("}")
