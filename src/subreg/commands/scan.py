@@ -15,6 +15,7 @@ from subreg.options import Options, Outcome
 if TYPE_CHECKING:
     from subreg.findings import Finding
     from subreg.model import Waiver
+    from subreg.scan.begin import Started
     from subreg.scan.compare import ScanFinding
 
 # The compliance repo's own folders are data about services, not uses of them.
@@ -61,11 +62,21 @@ def run(opts: Options, source: Path | None, base: str | None, fmt: str, sarif_pa
         raise InputError("subreg scan needs SOURCE, the folder of product code to scan (or --catalog)")
     if not source.is_dir():
         raise InputError(f"{source}: no such folder")
+    started = None
     if base is None:
         # git grep starts first: it runs while subreg imports and loads what it needs
         from subreg.scan.begin import start
 
         started = start(source)
+    try:
+        return _run(opts, source, base, fmt, sarif_path, started)
+    finally:
+        if started is not None:
+            started.close()
+
+
+def _run(opts: Options, source: Path, base: str | None, fmt: str, sarif_path: Path | None,
+         started: Started | None) -> Outcome:
     from subreg import findings as fd
     from subreg.outputs import write_atomic
     from subreg.report import github, sarif, text
@@ -76,7 +87,7 @@ def run(opts: Options, source: Path | None, base: str | None, fmt: str, sarif_pa
     links = compare.link(registry, catalog.load())
     own = tuple(policy.scan.own_domains)
     skip = _skip(source, project.root)
-    if base is None:
+    if started is not None:
         got = collect.whole(started, links.matcher, own, skip)
     else:
         got = collect.change(source, base, links.matcher, own, skip)

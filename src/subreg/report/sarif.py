@@ -21,6 +21,11 @@ def rules() -> dict[str, str]:
         "waiver-expired": "A waiver past its expires_on no longer waives, and is reported.",
         "waiver-unused": "A waiver that matches no finding should be removed.",
     }
+    from subreg import rules as documented
+
+    for name, fn in vars(documented).items():
+        if callable(fn) and getattr(fn, "__module__", "") == documented.__name__ and fn.__doc__:
+            out[name.replace("_", "-")] = fn.__doc__.strip().splitlines()[0]
     for mod in pkgutil.iter_modules(checks.__path__):
         module = importlib.import_module(f"subreg.checks.{mod.name}")
         for name, fn in vars(module).items():

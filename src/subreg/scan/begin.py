@@ -18,6 +18,15 @@ class Started:
     git: Git | None  # None: SOURCE is not in a git repository
     grep: subprocess.Popen[bytes] | None
 
+    def close(self) -> None:
+        """Stop what still runs (the scan stopped early, e.g. on a registry error)."""
+        if self.grep is not None and self.grep.poll() is None:
+            self.grep.kill()
+        if self.grep is not None:
+            self.grep.communicate()
+        if self.git is not None:
+            self.git.close()
+
 
 def git_of(root: Path) -> Git | None:
     try:

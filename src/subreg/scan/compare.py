@@ -34,6 +34,7 @@ CHECKS = (UNDECLARED, EARLY, UNUSED)
 @dataclass
 class Links:
     services: dict[str, Service]  # catalogue services plus the entries' own
+    catalogued: frozenset[str] = frozenset()
     entries: dict[str, list[Subprocessor]] = field(default_factory=dict)  # service id -> entries
     matcher: Matcher = field(default_factory=Matcher)
 
@@ -59,7 +60,7 @@ def _legal(s: Service) -> set[str]:
 
 def link(registry: Registry, catalogue: Iterable[Service]) -> Links:
     services = {s.id: s for s in catalogue}
-    links = Links(dict(services))
+    links = Links(dict(services), frozenset(services))
     by_site: dict[tuple[str, str], list[str]] = {}
     by_name: dict[str, list[str]] = {}
     by_legal: dict[str, list[str]] = {}
@@ -147,7 +148,7 @@ def judge(links: Links, evidence: list[Evidence], today: dt.date, whole_tree: bo
         service = links.services[sid]
         current = [e for e in links.entries.get(sid, []) if _current(e, today)]
         if not current:
-            path, text = stubs.render(service, today, policy)
+            path, text = stubs.render(service, today, policy, sid in links.catalogued)
             msg = (f"{service.name} ({sid}) is used by the code, but no current registry entry declares it: "
                    f"{_where(ev)}. Add {path} (proposed below), which needs a customer notice before activation")
             out.append(ScanFinding(fd.make(UNDECLARED, "error", sid, ev[0].path, ev[0].line, msg), sid, ev,

@@ -80,13 +80,13 @@ def requirements(text: str) -> tuple[list[Dep], list[ManifestError]]:
     deps: list[Dep] = []
     problems: list[ManifestError] = []
     pending = ""
-    start = 0
+    start, first = 0, ""
     for number, raw in enumerate(text.split("\n"), 1):
         line = raw.split(" #", 1)[0].strip() if not raw.lstrip().startswith("#") else ""
         if pending:
             line = pending + " " + line
         else:
-            start = number
+            start, first = number, raw
         if line.endswith("\\"):
             pending = line[:-1].strip()
             continue
@@ -100,7 +100,7 @@ def requirements(text: str) -> tuple[list[Dep], list[ManifestError]]:
             problems.append(ManifestError(f"not a requirement: {exc}", start))
             continue
         if name:
-            deps.append(Dep("pypi", name, start, raw.strip()[:200]))
+            deps.append(Dep("pypi", name, start, first.strip()[:200]))
     return deps, problems
 
 

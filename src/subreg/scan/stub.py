@@ -16,8 +16,10 @@ def _q(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML string
 
 
-def render(service: Service, today: dt.date, policy: Policy | None) -> tuple[str, str]:
+def render(service: Service, today: dt.date, policy: Policy | None, catalogued: bool = True) -> tuple[str, str]:
+    """(path, text); `catalogued`: the service is one of the shipped catalogue's."""
     languages = policy.languages if policy else ["en"]
+    kind = f" ({service.category})" if catalogued else ""
     period = policy.notice_period_days if policy else 30
     lines = [
         "# Proposed by `subreg scan`. Complete every TODO, then open a pull request: customers are",
@@ -34,10 +36,10 @@ def render(service: Service, today: dt.date, policy: Policy | None) -> tuple[str
         "personal_data: true  # TODO: confirm",
         "locations: [Global]  # TODO: where it processes our customers' data (ISO codes, EU)",
         "purpose:",
-        *(f"  {lang}: {_q(f'TODO: what {service.name} does for us ({service.category})')}" for lang in languages),
+        *(f"  {lang}: {_q(f'TODO: what {service.name} does for us{kind}')}" for lang in languages),
         "data_processed:",
         *(f"  {lang}: {_q('TODO: which personal data it receives')}" for lang in languages),
-        f"detect: {{catalog: {service.id}}}",
+        *([f"detect: {{catalog: {service.id}}}"] if catalogued else []),
         "notice:",
         f"  announced_on: {today.isoformat()}",
         f"  effective_on: {(today + dt.timedelta(days=period)).isoformat()}",

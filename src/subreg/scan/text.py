@@ -248,13 +248,13 @@ def env_template(text: str, matcher: Matcher) -> list[Hit]:
 
 def env_names(text: str, path: str, matcher: Matcher) -> list[Hit]:
     """Variable names in a deployment manifest (compose, Kubernetes, Dockerfile, ...)."""
-    out = []
+    out: dict[Hit, None] = {}
     for number, code in code_lines(text, path):
         for m in _TOKEN.finditer(code):
             sid = variable(m.group(1), matcher)
             if sid:
-                out.append(Hit(number, sid, m.group(1)))
-    return out
+                out[Hit(number, sid, m.group(1))] = None
+    return list(out)
 
 
 # -- Terraform -------------------------------------------------------------------------
