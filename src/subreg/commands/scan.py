@@ -87,10 +87,11 @@ def _run(opts: Options, source: Path, base: str | None, fmt: str, sarif_path: Pa
     links = compare.link(registry, catalog.load())
     own = tuple(policy.scan.own_domains)
     skip = _skip(source, project.root)
-    if started is not None:
-        got = collect.whole(started, links.matcher, own, skip)
-    else:
+    if base is not None:
         got = collect.change(source, base, links.matcher, own, skip)
+    else:
+        assert started is not None
+        got = collect.whole(started, links.matcher, own, skip)
     prefix = _display(source)
     evidence = [dataclasses.replace(e, path=prefix + e.path) for e in got.evidence]
     warnings = [dataclasses.replace(w, path=prefix + w.path) for w in got.warnings]
