@@ -289,7 +289,7 @@ def test_catalog_listing(cli: Any) -> None:
     res = cli("scan", "--catalog")
     assert res.code == 0
     lines = res.out.splitlines()
-    assert lines[-1] == "200 services"
+    assert lines[-1] == "214 services"
     stripe = next(line for line in lines if line.startswith("stripe "))
     assert stripe.split() [:2] == ["stripe", "Stripe"] and "api.stripe.com" in stripe
     res = cli("scan", "--catalog", "--format", "json")

@@ -291,18 +291,24 @@ class ProductTree:
         out = self.git.run(["ls-files", "-z", "--cached"], "git ls-files failed")
         return list(dict.fromkeys(p.decode("utf-8", errors="surrogateescape") for p in out.split(b"\0") if p))
 
-    def grep_start(self, needle: str) -> subprocess.Popen[bytes]:
-        """Start `git grep -n -z` for one fixed string in text files (tracked, and
-        untracked but not ignored); collect with grep_output() while other work goes
-        on. Output: `path NUL line NUL text LF` per matching line."""
+    # What follows `://` up to the end of a URL's authority: with -o, git prints only
+    # that, so a minified bundle costs a few bytes of output, not megabytes of lines.
+    AUTHORITY = r"://[^\s/\\?#\"'`<>()\[\]|,;]+"
+
+    def grep_start(self, perl: bool = True) -> subprocess.Popen[bytes]:
+        """Start `git grep` for URL authorities in text files git tracks; collect with
+        grep_output() while other work goes on. Records: `path NUL line NUL match LF`
+        (-o -P); with a git built without PCRE, whole lines holding `://` (-F)."""
+        pattern = ["-o", "-P", "-e", self.AUTHORITY] if perl else ["-F", "-e", "://"]
         return subprocess.Popen(
-            ["git", "grep", "-n", "-z", "-I", "-F", "-e", needle],
+            ["git", "grep", "-n", "-z", "-I", *pattern],
             cwd=self.git.cwd, env=_ENV, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )
 
-    @staticmethod
-    def grep_output(proc: subprocess.Popen[bytes]) -> bytes:
+    def grep_output(self, proc: subprocess.Popen[bytes]) -> bytes:
         out, err = proc.communicate()
+        if proc.returncode == 128 and b"perl" in err.lower().replace(b"-", b" ").replace(b"pcre", b"perl"):
+            return self.grep_output(self.grep_start(perl=False))
         if proc.returncode not in (0, 1):  # 1: no match
             raise InputError(f"git grep failed: {err.decode(errors='replace').strip()[-200:]}")
         return out

@@ -37,5 +37,5 @@ def git_of(root: Path) -> Git | None:
 
 def start(root: Path) -> Started:
     git = git_of(root)
-    grep = ProductTree(git).grep_start("://") if git is not None else None
+    grep = ProductTree(git).grep_start() if git is not None else None
     return Started(root, git, grep)

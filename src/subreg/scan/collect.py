@@ -147,7 +147,7 @@ def _walk(root: Path) -> Iterable[str]:
 _AUTHORITY = re.compile(rb"://([^\s/\\?#\"'`<>()\[\]|,;\x00]+)")
 # Names worth a look in a file listing: cheap string tests before paths.kind().
 _LISTED = (".txt", ".in", ".toml", ".json", ".xml", ".gradle", ".kts", ".csproj", ".fsproj", ".vbproj", ".tf",
-           ".yaml", ".yml", ".mod", ".cfg", ".env", "gemfile", "pipfile", "procfile")
+           ".yaml", ".yml", ".mod", ".cfg", ".env", "gemfile", "pipfile", "procfile", "pkg-info", "metadata")
 
 
 def whole(started: Started, matcher: Matcher, own: tuple[str, ...], skip: tuple[str, ...]) -> Collected:
@@ -172,7 +172,7 @@ def whole(started: Started, matcher: Matcher, own: tuple[str, ...], skip: tuple[
             if kind is not None and kind != "source" and not _skipped(rel, skip):
                 _one(root, rel, kind, real_root, reader, need_url=False)
         seen = {e.path for e in out.evidence} | {w.path for w in out.warnings}
-        for rel in sorted(_url_files(ProductTree.grep_output(grep), matcher, own)):
+        for rel in sorted(_url_files(tree.grep_output(grep), matcher, own)):
             kind = paths.kind(rel)
             if kind == "source" and rel not in seen and not _skipped(rel, skip):
                 _one(root, rel, kind, real_root, reader, need_url=True)

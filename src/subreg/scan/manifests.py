@@ -104,6 +104,28 @@ def requirements(text: str) -> tuple[list[Dep], list[ManifestError]]:
     return deps, problems
 
 
+def core_metadata(text: str) -> tuple[list[Dep], list[ManifestError]]:
+    """`Requires-Dist` of a built package's PKG-INFO or METADATA (dev-like extras left out)."""
+    deps: list[Dep] = []
+    problems: list[ManifestError] = []
+    for number, raw in enumerate(text.split("\n"), 1):
+        if not raw:
+            break  # the headers end where the long description starts
+        if not raw.startswith("Requires-Dist:"):
+            continue
+        spec = raw[len("Requires-Dist:"):].strip()
+        try:
+            req = Requirement(spec)
+        except InvalidRequirement as exc:
+            problems.append(ManifestError(f"not a requirement: {exc}", number))
+            continue
+        extras = re.findall(r"extra\s*==\s*[\"']([^\"']+)[\"']", str(req.marker or ""))
+        if extras and all(_DEV.match(e) for e in extras):
+            continue
+        deps.append(Dep("pypi", req.name, number, raw.strip()[:200]))
+    return deps, problems
+
+
 def _toml(text: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
@@ -368,7 +390,8 @@ def cargo(text: str) -> tuple[list[Dep], list[ManifestError]]:
 
 
 PARSERS: dict[str, Callable[[str], tuple[list[Dep], list[ManifestError]]]] = {
-    "requirements": requirements, "pyproject": pyproject, "pipfile": pipfile, "setup.cfg": setup_cfg,
+    "requirements": requirements, "metadata": core_metadata, "pyproject": pyproject, "pipfile": pipfile,
+    "setup.cfg": setup_cfg,
     "npm": package_json, "composer": composer_json, "go": go_mod, "gemfile": gemfile, "gradle": gradle,
     "maven": pom, "nuget": csproj, "cargo": cargo,
 }

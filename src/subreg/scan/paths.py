@@ -23,7 +23,7 @@ EXCLUDED_DIRS = frozenset({
     "docs", "doc", "documentation", "examples", "example", "samples", "sample", "demo", "demos",
     "benchmarks", "bench", "stories", ".storybook", "storybook", "generated", "__generated__",
     "gen", ".github", ".gitlab", ".circleci", ".buildkite", ".devcontainer", "locale", "locales",
-    "i18n", "migrations",
+    "i18n", "migrations", "built", "immutable", "static-build", "static_build",
 })
 
 LOCK_FILES = frozenset({
@@ -44,6 +44,13 @@ _GENERATED = re.compile(
     r"(\.min\.(js|css|mjs)|[.-]bundle\.js|\.chunk\.js|\.pb\.go|_pb2(_grpc)?\.pyi?|\.pb\.(cc|h)"
     r"|\.generated\.\w+|\.g\.(dart|cs)|\.designer\.cs|_generated\.\w+|\.d\.ts)$"
 )
+# A bundler's content-hashed output file: `app.3f9a1c0d2b4e6f80.js`, `chunk-Ct5XQNSj.js`.
+_HASHED = re.compile(r"[.-]([0-9a-f]{16,}|(?=[A-Za-z0-9_]*[0-9])(?=[A-Za-z0-9_]*[A-Z])[A-Za-z0-9_]{8})\.(m?js|css)$")
+# Build and developer tooling (a framework's runtime config, such as next.config.js, is kept).
+_TOOLING = re.compile(r"^(gulpfile|gruntfile|webpack|rollup|vitest|babel|jest|karma|eslint|prettier|stylelint"
+                      r"|postcss|tailwind|tsup|esbuild|playwright|cypress|storybook)"
+                      r"([.-].*)?\.(c|m)?(js|ts)$|^(setup|noxfile|fabfile)\.py$|^(rakefile|capfile|guardfile)$"
+                      r"|^(record|wheel|installer|entry_points\.txt|top_level\.txt)$", re.IGNORECASE)
 _TEST_FILE = re.compile(
     r"(^test_.*\.py$|_tests?\.py$|^conftest\.py$|_test\.go$|\.(test|spec|e2e|stories|story)\.[cm]?[jt]sx?$"
     r"|_spec\.rb$|_test\.rb$|(Tests?|Spec|IT)\.(java|kt|cs|scala|swift)$|Test\.php$|_test\.(rs|exs|dart)$)"
@@ -77,7 +84,11 @@ def kind(rel: str) -> str | None:
     """What a file of SOURCE (a `/`-separated relative path) is evidence of: a manifest
     kind, `requirements`, `env`, `deploy`, `terraform`, `source`, or None (not evidence)."""
     parts = rel.split("/")
-    if any(p.lower() in EXCLUDED_DIRS for p in parts[:-1]):
+    if parts[-1] in ("PKG-INFO", "METADATA"):  # a built Python package's core metadata
+        dirs = parts[:-1]
+        built = not dirs or dirs[-1].endswith((".dist-info", ".egg-info"))
+        return "metadata" if built and not any(p.lower() in EXCLUDED_DIRS for p in dirs) else None
+    if any(p.lower() in EXCLUDED_DIRS or p.endswith((".dist-info", ".egg-info")) for p in parts[:-1]):
         return None
     name = parts[-1]
     low = name.lower()
@@ -97,6 +108,8 @@ def kind(rel: str) -> str | None:
     if low.endswith(".tf"):
         return "terraform"
     if _TEST_FILE.search(name) or _NOTICES.match(low) or low.endswith(_DOC_SUFFIXES) or _GENERATED.search(low):
+        return None
+    if _HASHED.search(name) or _TOOLING.match(low):
         return None
     if any(fnmatch.fnmatch(low, pattern) for pattern in LISTS):
         return None

@@ -170,12 +170,29 @@ def is_own(host: str, own: tuple[str, ...]) -> bool:
     return any(host == d or host.endswith("." + d) for d in own)
 
 
+# A link for people to follow, not a service the code calls: an HTML/JSX anchor, a
+# Markdown link, a value under a documentation-like key, text of a help or description.
+_ANCHOR = re.compile(r"<a\s[^<>]*$|\]\($", re.IGNORECASE)
+_DOC_KEY = re.compile(
+    r"(?i)(?:doc|docs|documentation|homepage|home_page|help|learn_?more|guide|tutorial|website|about|readme"
+    r"|reference|more_?info|info|terms|privacy|pricing|signup|sign_up|register|support|contact)"
+    r"(?:_?url|_?link|_?href|_?uri|_?page)?[\"']?\s*[:=]\s*[(\[{]?\s*[frbu]?[\"'`]$")
+_PROSE = re.compile(r"(?i)(?:description|help|usage|example|epilog|hint|tooltip|title)"
+                    r"\s*[(:=]\s*[frbu]?[\"'`][^\"'`]*$")
+
+
+def is_link(prefix: str) -> bool:
+    """Whether the URL that follows `prefix` (its line up to the scheme) is a link for
+    a person to follow rather than something the code talks to."""
+    return bool(_ANCHOR.search(prefix) or _DOC_KEY.search(prefix) or _PROSE.search(prefix))
+
+
 def hosts(text: str, path: str, matcher: Matcher, own: tuple[str, ...] = ()) -> list[Hit]:
     """URL hosts of the catalogue in the code of a source file."""
     out = []
     for number, code in code_lines(text, path, "://"):
         for m in _URL.finditer(code):
-            if m.group(1).lower() not in _SCHEMES:
+            if m.group(1).lower() not in _SCHEMES or is_link(code[:m.start()]):
                 continue
             host = host_of(m.group(2))
             if host is None or is_own(host, own):
