@@ -7,8 +7,11 @@ Trees (cached under bench/.work/):
   five holds URLs (mostly the company's own and generic hosts, a few catalogue hosts,
   some in comments), tests, docs and fixtures, plus a branch `pr` whose three commits
   add a dependency, add a host on a new line and bump a version;
-- the largest real tree this machine can fetch as a package source (`real()`): the
-  sdist of apache-superset from PyPI, unpacked and committed to a git repository.
+- the largest real tree this machine can fetch as a package source (`real()`):
+  n8n-nodes-base from npm (about 30,000 files: n8n's integrations with hundreds of
+  services, as compiled JavaScript, type declarations and icons), unpacked and
+  committed to a git repository. Most of it is under dist/, which the scan reads
+  (git grep sees every file, as the floor does) but does not take as evidence.
 
 Timed, as whole processes (medians, alternating with the floor): the whole-tree scan
 next to the floor `git grep -I -c -E 'https?://'` on the same tree (target: within
@@ -35,7 +38,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 WORK = HERE / ".work"
 VERSION = "1"
-REAL = ("apache-superset", "6.1.0")  # the largest app-like sdist found on PyPI for this bench
+REAL = ("n8n-nodes-base", "2.41.2")  # the largest package source found on npm or PyPI for this bench
 FLOOR = ["git", "grep", "-I", "-c", "-E", "https?://"]
 TARGET = 2.0
 
@@ -136,20 +139,16 @@ def product(dest: Path, files: int = 20_000, seed: int = 1) -> None:
 
 
 def real(dest: Path) -> None:
-    """The sdist of a large real application, unpacked and committed."""
+    """The npm package source of a large real project, unpacked and committed."""
     name, version = REAL
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
-                        "-d", tmp, f"{name}=={version}"], check=True)
-        archive = next(Path(tmp).glob("*.tar.gz"))
+        subprocess.run(["npm", "pack", "--silent", f"{name}@{version}"], cwd=tmp, check=True, capture_output=True)
+        archive = next(Path(tmp).glob("*.tgz"))
         with tarfile.open(archive) as tar:
-            tar.extractall(dest.parent / "unpack", filter="data")
-        top = next((dest.parent / "unpack").iterdir())
-        shutil.move(str(top), str(dest))
-        shutil.rmtree(dest.parent / "unpack")
+            tar.extractall(dest, filter="data")
     _git(dest, "init", "-q", "-b", "main")
     _git(dest, "add", "-A")
-    _git(dest, "commit", "-q", "-m", "sdist")
+    _git(dest, "commit", "-q", "-m", "package")
 
 
 def ensure(kind: str) -> Path:
@@ -194,7 +193,7 @@ def rows(bench: object, subreg: str) -> None:
     except (subprocess.CalledProcessError, StopIteration, OSError) as exc:
         print(f"  real tree: cannot fetch {REAL[0]}=={REAL[1]} ({exc})", flush=True)
         return
-    label = f"{REAL[0]} {REAL[1]} sdist ({count(tree):,} files)"
+    label = f"{REAL[0]} {REAL[1]} from npm ({count(tree):,} files)"
     print(f"\n{label}  ({tree})", flush=True)
     bench.pair(label, "scan (whole tree)", [*sub, str(tree)], ["git", "-C", str(tree), *FLOOR[1:]],  # type: ignore[attr-defined]
                ok=(1, 0), target=TARGET)

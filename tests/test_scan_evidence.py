@@ -445,8 +445,13 @@ def test_host_extraction_in_detail() -> None:
     assert hosts("x = 1  # https://api.stripe.com\n" 'y = "a#b" + "https://api.openai.com"\n') == [(2, "api.openai.com")]
     assert hosts("=begin\nhttps://api.stripe.com\n=end\nu = 'https://api.openai.com'\n", "a.rb") == [(4, "api.openai.com")]
     assert hosts("-- https://api.stripe.com\nselect 'https://api.openai.com';\n", "q.sql") == [(2, "api.openai.com")]
-    assert hosts("<!--\n<script src='https://js.stripe.com'>\n-->\n<a href='https://api.openai.com'>\n",
-                 "t.html") == [(4, "api.openai.com")]
+    assert hosts("<!--\n<script src='https://js.stripe.com'>\n-->\n<script src='https://js.stripe.com/v3'>\n",
+                 "t.html") == [(4, "js.stripe.com")]
+    # links for people to follow are not uses of a service
+    assert hosts("<a class='x' href='https://stripe.com/docs'>Stripe</a> <a href='https://api.stripe.com'>\n", "t.html") == []
+    assert hosts('x = {"homepage_url": "https://api.stripe.com", "docs_url": "https://api.openai.com"}\n') == []
+    assert hosts('parser.add_argument("--url", help="e.g. https://api.stripe.com")\n') == []
+    assert hosts('see = "[docs](https://api.stripe.com)"\n') == []
     assert hosts("x" * 9000 + " https://api.stripe.com\n") == []  # minified
 
 

@@ -296,22 +296,25 @@ class ProductTree:
     AUTHORITY = r"://[^\s/\\?#\"'`<>()\[\]|,;]+"
 
     def grep_start(self, perl: bool = True) -> subprocess.Popen[bytes]:
-        """Start `git grep` for URL authorities in text files git tracks; collect with
-        grep_output() while other work goes on. Records: `path NUL line NUL match LF`
-        (-o -P); with a git built without PCRE, whole lines holding `://` (-F)."""
-        pattern = ["-o", "-P", "-e", self.AUTHORITY] if perl else ["-F", "-e", "://"]
+        """Start `git grep` for URL authorities in the text files git tracks; collect
+        with grep_output() while other work goes on. Output (-o -P --heading): each
+        file's path on a line, then one `://authority` line per URL in it; with a git
+        built without PCRE, `path NUL line NUL text` for each line that holds `://`."""
+        pattern = ["--heading", "-o", "-P", "-e", self.AUTHORITY] if perl else ["-n", "-F", "-e", "://"]
         return subprocess.Popen(
-            ["git", "grep", "-n", "-z", "-I", *pattern],
+            ["git", "grep", "-z", "-I", *pattern],
             cwd=self.git.cwd, env=_ENV, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )
 
-    def grep_output(self, proc: subprocess.Popen[bytes]) -> bytes:
+    def grep_output(self, proc: subprocess.Popen[bytes]) -> tuple[bytes, bool]:
+        """(output, whether it is the -o -P --heading form)."""
         out, err = proc.communicate()
-        if proc.returncode == 128 and b"perl" in err.lower().replace(b"-", b" ").replace(b"pcre", b"perl"):
+        perl = "--heading" in proc.args  # type: ignore[operator]
+        if perl and proc.returncode == 128 and b"perl" in err.lower().replace(b"pcre", b"perl"):  # pragma: no cover
             return self.grep_output(self.grep_start(perl=False))
         if proc.returncode not in (0, 1):  # 1: no match
             raise InputError(f"git grep failed: {err.decode(errors='replace').strip()[-200:]}")
-        return out
+        return out, perl
 
     def changes(self, base: str, head: str) -> list[Changed]:
         """Files changed between two commits, under the scanned folder."""

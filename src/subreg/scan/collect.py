@@ -182,22 +182,31 @@ def whole(started: Started, matcher: Matcher, own: tuple[str, ...], skip: tuple[
     return out
 
 
-def _url_files(grep: bytes, matcher: Matcher, own: tuple[str, ...]) -> set[str]:
-    """The files whose URL lines name a catalogue host: every distinct authority is
-    looked up once, and only the lines holding a known one are traced to their file."""
+def _url_files(grep: tuple[bytes, bool], matcher: Matcher, own: tuple[str, ...]) -> set[str]:
+    """The files whose URLs name a catalogue host: every distinct authority is looked
+    up once, and only the files holding a known one are read afterwards."""
+    out, headed = grep
     known = set()
-    for authority in set(_AUTHORITY.findall(grep)):
+    for authority in set(_AUTHORITY.findall(out)):
         host = text.host_of(authority.decode("utf-8", errors="replace"))
         if host and matcher.host(host) and not text.is_own(host, own):
             known.add(authority)
     if not known:
         return set()
     files = set()
+    if headed:  # path, then its `://authority` lines
+        current = b""
+        for line in out.split(b"\n"):
+            if not line.startswith(b"://"):
+                current = line
+            elif line[3:] in known:
+                files.add(current)
+        return {f.decode("utf-8", errors="surrogateescape") for f in files}
     pattern = re.compile(b"://(?:" + b"|".join(re.escape(a) for a in sorted(known, key=len, reverse=True)) + b")")
-    for m in pattern.finditer(grep):
-        start = grep.rfind(b"\n", 0, m.start()) + 1
-        files.add(grep[start:grep.index(b"\0", start)].decode("utf-8", errors="surrogateescape"))
-    return files
+    for m in pattern.finditer(out):
+        start = out.rfind(b"\n", 0, m.start()) + 1
+        files.add(out[start:out.index(b"\0", start)])
+    return {f.decode("utf-8", errors="surrogateescape") for f in files}
 
 
 def _one(root: Path, rel: str, kind: str, real_root: str, reader: Reader, need_url: bool) -> None:
