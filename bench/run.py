@@ -265,7 +265,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{label(*FOCUS)}. The audit exits 1 by design: each history carries "
           "2 planted violations (additions with only 14 days of notice). Scan rows (bench/scan.py): "
           "the floor is `git grep -I -c -E 'https?://'` on the same tree (target for the whole-tree "
-          "scan: within 2.0x), and `git diff main pr` for the pull-request scan.")
+          "scan: within 2.0x), and `subreg validate` (start-up and the registry) for the "
+          "pull-request scan.")
     print(f"\nbench: {elapsed:.0f} s end to end")
     results = HERE / ".work" / "results.json"
     results.parent.mkdir(exist_ok=True)
