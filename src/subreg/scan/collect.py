@@ -44,11 +44,25 @@ class Evidence:
         return {"path": self.path, "line": self.line, "kind": self.kind, "text": self.text}
 
 
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def one_line(value: str) -> str:
+    """Product text (a path, a parser's message quoting a manifest) shown to people:
+    its first line, with control and bidirectional-override characters replaced."""
+    first = value.split("\n", 1)[0].strip()
+    return _UNPRINTABLE.sub("?", first)[:300]
+
+
 @dataclass(frozen=True, order=True)
 class ScanWarning:
     path: str
     line: int
     message: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", one_line(self.path))
+        object.__setattr__(self, "message", one_line(self.message))
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: warning: {self.message}"

@@ -23,7 +23,7 @@ from subreg.errors import InputError
 from subreg.model import Policy, Subprocessor, identity
 from subreg.registry import Registry
 from subreg.scan.catalog import Matcher, Service
-from subreg.scan.collect import Evidence
+from subreg.scan.collect import Evidence, one_line
 
 UNDECLARED = "undeclared-subprocessor"
 EARLY = "activation-before-notice"
@@ -131,7 +131,7 @@ def _current(sp: Subprocessor, today: dt.date) -> bool:
 def _where(evidence: list[Evidence]) -> str:
     first = evidence[0]
     more = len(evidence) - 1
-    return f"{first.kind} {first.text!r} at {first.path}:{first.line}" + (f" and {more} more" if more else "")
+    return f"{first.kind} {first.text!r} at {one_line(first.path)}:{first.line}" + (f" and {more} more" if more else "")
 
 
 def judge(links: Links, evidence: list[Evidence], today: dt.date, whole_tree: bool,

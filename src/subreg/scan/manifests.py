@@ -148,7 +148,7 @@ def _pep508(specs: Iterable[str], lines: _Lines, problems: list[ManifestError]) 
         try:
             name = _requirement(spec)
         except InvalidRequirement as exc:
-            problems.append(ManifestError(f"not a requirement: {exc}", lines.find(spec)[0]))
+            problems.append(ManifestError(f"not a requirement: {exc}", lines.find(f'"{spec}"', f"'{spec}'")[0]))
             continue
         if name:
             out.append(lines.dep("pypi", name, f'"{spec}"', f"'{spec}'", spec))
