@@ -66,7 +66,7 @@ def test_change_scan_limits(run: Any, repo: Repo, tmp_path: Path) -> None:
         (f"{p}/big.py", "file is 2,097,221 byte"),
         (f"{p}/package.json", "binary file where a te"),
     ]
-    assert doc["head"] == "HEAD" and doc["base"] == "main"
+    assert doc["head"] == git(product, "rev-parse", "HEAD") and doc["base"] == git(product, "rev-parse", "main")
 
 
 def test_change_scan_reads_base_manifests_as_data(run: Any, repo: Repo, tmp_path: Path) -> None:

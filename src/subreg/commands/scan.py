@@ -111,7 +111,7 @@ def _run(opts: Options, source: Path, base: str | None, fmt: str, sarif_path: Pa
     services = sorted({e.service for e in evidence})
     err = "".join(f"{w}\n" for w in sorted(warnings))
     if fmt == "json":
-        doc = {"source": source.as_posix(), "base": base, "head": "HEAD" if base else "worktree",
+        doc = {"source": source.as_posix(), "base": got.base, "head": got.head,
                "today": project.today.isoformat(), "services": services,
                "findings": [f.as_json() for f in found], "summary": totals,
                "warnings": [dataclasses.asdict(w) for w in sorted(warnings)]}

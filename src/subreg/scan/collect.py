@@ -74,6 +74,8 @@ class Collected:
     warnings: list[ScanWarning] = field(default_factory=list)
     files: int = 0  # files read
     scope: str = "whole tree"
+    base: str | None = None  # the change's start (merge-base of --base and HEAD)
+    head: str = "worktree"  # HEAD's sha for a change
 
 
 @dataclass
@@ -248,7 +250,7 @@ def change(root: Path, base: str, matcher: Matcher, own: tuple[str, ...], skip: 
         base_sha = git.resolve(base)
         start = git.merge_base(base_sha, head)
         tree = ProductTree(git)
-        out = Collected(scope=f"{base}..HEAD")
+        out = Collected(scope=f"{base}..HEAD", base=start, head=head)
         reader = Reader(matcher, own, out)
         picked = []
         for c in tree.changes(start, head):
