@@ -183,7 +183,7 @@ def explain(opts: Options, check_id: str | None, list_all: bool) -> None:
     _emit(run(opts, check_id, list_all))
 
 
-GLOBAL_OPTIONS = ("--repo", "--today")
+@cli.command()
 @click.argument("source", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--base", callback=_ref, metavar="REF",
               help="Scan only what the change from REF to HEAD adds (default: the whole tree).")
@@ -199,6 +199,9 @@ def scan(opts: Options, source: Path | None, base: str | None, fmt: str, sarif_p
     from subreg.commands.scan import run
 
     _emit(run(opts, source, base, fmt, sarif_path, show_catalog))
+
+
+GLOBAL_OPTIONS = ("--repo", "--today")
 
 
 def main(argv: list[str] | None = None) -> int:
