@@ -12,7 +12,7 @@ import os
 import re
 import subprocess
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -41,12 +41,25 @@ def check_ref(ref: str) -> str:
     return ref
 
 
+_KINDS = {"040000": "folder", "120000": "symlink", "160000": "submodule",
+          "100644": "file", "100755": "file"}
+
+
+def kind_of(mode: str) -> str:
+    """What a git tree entry is, by its mode: file, folder, symlink, submodule or other."""
+    return _KINDS.get(mode, "other")
+
+
 @dataclass(frozen=True)
 class TreeItem:
     mode: str
     sha: str
     size: int
     path: str  # relative to the compliance repo
+
+    @property
+    def kind(self) -> str:
+        return kind_of(self.mode)
 
 
 @dataclass(frozen=True)
@@ -70,14 +83,17 @@ class Git:
 
     def __init__(self, where: Path) -> None:
         self.cwd = where
-        out = self._run(["rev-parse", "--show-toplevel", "--show-prefix", "--is-shallow-repository"],
-                        fail=None)
+        # `--show-cdup` prints only "../" steps: unlike --show-toplevel and --show-prefix
+        # it cannot hold a line break, whatever the folders are called.
+        out = self._run(["rev-parse", "--is-shallow-repository", "--show-cdup"], fail=None)
         if out is None:
             raise InputError(f"{where} is not inside a git repository")
-        lines = out.decode().split("\n")
-        self.top = Path(lines[0])
-        self.prefix = lines[1]  # e.g. "" or "compliance/"
-        self._shallow = lines[2] == "true"
+        shallow, _, cdup = out.decode().partition("\n")
+        here = Path(os.path.realpath(where))
+        self.top = Path(os.path.realpath(here / cdup.rstrip("\n"))) if cdup.strip() else here
+        rel = here.relative_to(self.top).as_posix()
+        self.prefix = "" if rel == "." else rel + "/"  # e.g. "" or "compliance/"
+        self._shallow = shallow == "true"
         self._catfile: CatFile | None = None
 
     def _run(self, args: list[str], fail: str | None = "git failed", stdin: bytes | None = None) -> bytes | None:
@@ -146,20 +162,19 @@ class Git:
     # -- trees and blobs ----------------------------------------------------------
 
     def tree(self, commit: str, folder: str) -> list[TreeItem] | None:
-        """Files under `folder` at `commit`; None when the folder does not exist there."""
-        out = self.run(["ls-tree", "-r", "-z", "-l", "--full-tree", commit, "--", self.prefix + folder])
-        if not out:
-            return None
+        """Everything under `folder` at `commit`, the folder itself first, subfolders,
+        symlinks and submodules included (what they are is for the caller to judge);
+        None when nothing is there."""
+        out = self.run(["ls-tree", "-r", "-t", "-z", "-l", "--full-tree", "--end-of-options", commit,
+                        "--", self.prefix + folder])
         items = []
         for rec in out.split(b"\0"):
             if not rec:
                 continue
             meta, _, path = rec.partition(b"\t")
-            mode, kind, sha, size = meta.decode().split()
-            if kind != "blob":
-                continue
+            mode, _kind, sha, size = meta.decode().split()
             items.append(TreeItem(mode, sha, int(size) if size.isdigit() else 0, self._rel(path)))
-        return items
+        return items or None
 
     def _rel(self, path: bytes) -> str:
         text = path.decode("utf-8", errors="surrogateescape")
@@ -195,25 +210,54 @@ class Git:
         pathspecs = [self.prefix + p for p in paths] if paths else [self.prefix + folder]
         args += ["--end-of-options", *revs, "--", *pathspecs]
         out = self.run(args, "git log failed")
-        for chunk in out.split(b"\x01")[1:]:
-            header, _, rest = chunk.partition(b"\n")
-            sha, time, *parents = header.decode().split()
-            fields = rest.lstrip(b"\n\0").split(b"\0")
-            changes = []
-            i = 0
-            while i + 1 < len(fields):
-                meta = fields[i].decode()
-                if not meta.startswith(":"):
-                    i += 1
-                    continue
-                _old_mode, new_mode, old_sha, new_sha, _status = meta[1:].split()
-                changes.append(FileChange(old_sha, new_sha, new_mode, self._rel(fields[i + 1])))
-                i += 2
-            yield Commit(sha, tuple(parents), int(time), tuple(changes))
+        yield from _parse_log(out, self._rel)
+
+    def touched(self, commit: str, folder: str) -> bool:
+        """Whether any commit of the first-parent history of `commit` touched `folder`."""
+        out = self.run(["log", "-1", "--first-parent", "--format=%H", "--end-of-options", commit,
+                        "--", self.prefix + folder])
+        return bool(out.strip())
+
+    def file_at(self, commit: str, path: str) -> bytes | None:
+        """The content of the regular file `path` at `commit`; None when it is absent.
+        Anything else there (a folder, a symlink, a submodule) is an InputError."""
+        items = [i for i in self.tree(commit, path) or () if i.path == path]
+        if not items:
+            return None
+        if items[0].kind != "file":
+            raise InputError.at(f"{commit[:12]}:{path}", f"is a {items[0].kind}; subreg reads regular files only")
+        return self.blobs.read(items[0].sha)
 
     def last_commit_time(self, folder: str) -> int | None:
         out = self.run(["log", "-1", "--format=%ct", "--", self.prefix + folder])
         return int(out) if out.strip() else None
+
+
+def _parse_log(out: bytes, rel: Callable[[bytes], str]) -> Iterator[Commit]:
+    """Commits from `git log --raw -z --format=%x01%H %ct %P`.
+
+    Read by position, NUL-separated fields only: after each `:<modes> <shas> <status>`
+    record comes exactly one path (renames are off), and a path may hold any byte but
+    NUL, so nothing in a file name (a line break, a 0x01, a colon) can pass for a record.
+    """
+    fields = out.split(b"\0")
+    header: tuple[str, int, tuple[str, ...]] | None = None
+    changes: list[FileChange] = []
+    i = 0
+    while i < len(fields):
+        field = fields[i].lstrip(b"\n")
+        i += 1
+        if field.startswith(b"\x01"):
+            if header is not None:
+                yield Commit(header[0], header[2], header[1], tuple(changes))
+            sha, time, *parents = field[1:].decode().split()
+            header, changes = (sha, int(time), tuple(parents)), []
+        elif field.startswith(b":") and header is not None and i < len(fields):
+            _old_mode, new_mode, old_sha, new_sha, _status = field[1:].decode().split()
+            changes.append(FileChange(old_sha, new_sha, new_mode, rel(fields[i])))
+            i += 1
+    if header is not None:
+        yield Commit(header[0], header[2], header[1], tuple(changes))
 
 
 class CatFile:
