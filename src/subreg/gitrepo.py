@@ -95,6 +95,9 @@ class Git:
         self.prefix = "" if rel == "." else rel + "/"  # e.g. "" or "compliance/"
         self._shallow = shallow == "true"
         self._catfile: CatFile | None = None
+        # From here on git runs at the top of the work tree, where a pathspec of
+        # `prefix + folder` names the folder (from a subfolder it would be relative).
+        self.cwd = self.top
 
     def _run(self, args: list[str], fail: str | None = "git failed", stdin: bytes | None = None) -> bytes | None:
         proc = subprocess.run(
