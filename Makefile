@@ -9,7 +9,7 @@ DIST       := dist
 TREE_WHEEL := dist-tree
 WHEEL_VENV := .venv-wheel
 
-.PHONY: run test lint bench browser dist wheel-venv clean
+.PHONY: run test lint bench mutation browser dist wheel-venv clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ browser:
 ## bench: generated repositories, timed against their floors (a benchmark, not a test)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+## mutation: mutation testing of the gate-critical modules (a report, not a CI step)
+mutation: $(STAMP)
+	$(BIN)/python scripts/mutate.py --jobs 2
 
 clean:
 	rm -rf $(VENV) $(WHEEL_VENV) $(DIST) $(TREE_WHEEL) build .coverage .pytest_cache .mypy_cache .ruff_cache

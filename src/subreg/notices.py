@@ -36,15 +36,15 @@ class Evidence:
 def _what(change: Change, policy: Policy) -> str:
     if change.kind == "added":
         return "a new subprocessor with personal data"
+    old, new = change.old, change.new
+    assert old is not None and new is not None
     if change.replaced_entity:
         return "a change of legal entity (a replacement)"
     if change.revived:
         return "a retired subprocessor brought back"
-    if change.old is not None and not change.old.needs_notice():
+    if not old.needs_notice():
         return "an entry that now processes personal data without opt-in"
-    assert change.old is not None and change.new is not None
-    fields = ", ".join(sorted(material_changes(change.old, change.new, change.changed, policy)))
-    return f"a material change ({fields})"
+    return f"a material change ({', '.join(sorted(material_changes(old, new, change.changed, policy)))})"
 
 
 def evaluate(change: Change, policy: Policy, evidence: Evidence | None, on: dt.date) -> dict[str, Verdict]:
@@ -66,7 +66,7 @@ def evaluate(change: Change, policy: Policy, evidence: Evidence | None, on: dt.d
             ("notice",) if new.notice else (),
         )
     notice = new.notice
-    if change.notice_is_new and notice is not None:
+    if notice is not None and change.notice_is_new:
         days = (notice.effective_on - notice.announced_on).days
         if days < period:
             out["notice-period"] = Verdict(
@@ -77,7 +77,7 @@ def evaluate(change: Change, policy: Policy, evidence: Evidence | None, on: dt.d
         backdated = _backdated(notice.announced_on, evidence, policy.notice_grace_days)
         if backdated is not None:
             out["notice-backdated"] = backdated
-    altered = _altered(change, on)
+    altered = _altered(change, on) if change.old is not None and change.old.notice is not None else None
     if altered is not None:
         out["notice-altered"] = Verdict(
             f"{altered}: a published notice cannot be moved earlier or shortened; postpone it "
@@ -111,10 +111,8 @@ def _altered(change: Change, on: dt.date) -> str | None:
     shortens it alters what customers were told, and so does deleting a notice before it
     took effect (the entry would read as active at once).
     """
-    old, new = change.old, change.new
-    if old is None or old.notice is None or new is None:
-        return None
-    o, n = old.notice, new.notice
+    assert change.old is not None and change.old.notice is not None and change.new is not None
+    o, n = change.old.notice, change.new.notice
     published = f"the published notice ({o.announced_on} -> {o.effective_on})"
     if n is None:
         return f"{published} was removed before it took effect" if o.effective_on > on else None
