@@ -337,3 +337,28 @@ def test_init_writes_codeowners(run: Any, tmp_path: Path) -> None:
                       ("/registry/", "/policies/", "/checks/", "/templates/", "/.github/")]
     readme = (tmp_path / "new" / "README.md").read_text()
     assert "review from Code Owners" in readme and "Require workflows to pass before merging" in readme
+
+
+def test_history_keeps_the_final_state_and_every_sighting(repo: Repo) -> None:
+    import datetime as dt
+
+    from subreg import history
+    from subreg.project import Project
+
+    repo.put("acme")
+    commit_at(repo, "2025-01-01T00:00:00")
+    repo.put("beta", **BETA, notice=notice("2025-02-01", "2025-03-05"))
+    repo.put("gamma", name="Gamma", legal_name="Gamma BV", notice=notice("2025-02-01", "2025-03-05"))
+    second = commit_at(repo, "2025-02-01T00:00:00")
+    repo.remove("registry/acme.yaml")
+    commit_at(repo, "2025-02-02T00:00:00")
+    project = Project(repo.path, dt.date(2025, 6, 1))
+    head = project.git.head()
+    assert head is not None
+    hist = history.scan(project.git, project.policy, [head], replay_from=head)
+    project.close()
+    assert sorted(hist.final) == ["registry/beta.yaml", "registry/gamma.yaml"]
+    assert hist.final["registry/gamma.yaml"].name == "Gamma"
+    day = dt.date(2025, 2, 1)
+    assert hist.sightings == {("beta", day): hist.mainline[("beta", day)], ("gamma", day): hist.mainline[("gamma", day)]}
+    assert hist.mainline[("gamma", day)][1] == second

@@ -514,3 +514,15 @@ def test_a_field_without_a_rule_is_judged_by_base(monkeypatch: pytest.MonkeyPatc
     monkeypatch.delitem(strictness.RULES, "company")
     got, [relaxed] = strictness.judge(policy(), policy(company="Other"))
     assert got.company == "Example Corp" and relaxed.field == "company"
+
+
+def test_as_text_writes_text_as_is_with_sorted_keys() -> None:
+    sec = {"encryption_at_rest": True, "encryption_in_transit": True, "breach_notice_hours": 24, "audit_rights": True}
+    head = reg(sp("acme", purpose={"en": "Product analytics", "fr": "Données d'usage"}, security=sec))
+    lines = diff.as_text(diff.compare(reg(sp("acme")), head, P), "a" * 40, "worktree").splitlines()
+    assert lines[2:] == [
+        "      purpose: {\"en\": \"Product analytics\", \"fr\": \"Analyse produit\"} -> "
+        "{\"en\": \"Product analytics\", \"fr\": \"Données d'usage\"}",
+        "      security: {\"audit_rights\": true, \"breach_notice_hours\": 48, \"encryption_at_rest\": true, "
+        "\"encryption_in_transit\": true} -> {\"audit_rights\": true, \"breach_notice_hours\": 24, "
+        "\"encryption_at_rest\": true, \"encryption_in_transit\": true}"]

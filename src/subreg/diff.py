@@ -37,7 +37,7 @@ class Change:
     @cached_property
     def fields(self) -> dict[str, dict[str, Any]]:
         """Changed fields, old -> new (JSON values), found by deepdiff."""
-        if self.old is None or self.new is None or not self.changed:
+        if self.old is None or self.new is None:
             return {}
         return field_changes(self.old, self.new)
 

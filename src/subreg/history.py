@@ -109,9 +109,7 @@ class Reader:
     def get(self, sha: str, path: str) -> Subprocessor | None:
         if sha == ZERO:
             return None
-        if sha not in self.cache:
-            self.load([(sha, path)])
-        value = self.cache[sha]
+        value = self.cache[sha]  # every blob of the scan was loaded up front
         if isinstance(value, InputError):
             return None
         # the same content may stand at another path: the id comes from the path
@@ -121,8 +119,8 @@ class Reader:
 
 
 def _entry_path(path: str) -> bool:
-    name = path[len(reg.FOLDER) + 1:]
-    return path.startswith(reg.FOLDER + "/") and "/" not in name and name.endswith(".yaml")
+    name = path.removeprefix(reg.FOLDER + "/")
+    return name != path and "/" not in name and name.endswith(".yaml")
 
 
 def scan(
@@ -138,9 +136,8 @@ def scan(
     first-parent commit is also turned into a Step with its registry changes.
     """
     hist = History()
-    if replay_from is not None and paths is None:
-        paths = [reg.FOLDER, reg.WAIVERS]  # the replay follows the waivers too
-    commits = [c for c in git.log(revs, reg.FOLDER if paths is None else "", paths=paths)]
+    # the whole registry, and the waivers (the replay judges each commit with its own)
+    commits = list(git.log(revs, "", paths=paths or [reg.FOLDER, reg.WAIVERS]))
     reader = Reader(git)
     reader.load((ch.new_sha, ch.path) for c in commits for ch in c.changes if _entry_path(ch.path))
     for c in commits:
@@ -223,18 +220,16 @@ def last_valid(git: Git, commit: str, path: str) -> tuple[str, bytes] | None:
     """The last valid version of the entry at `path` in the history of `commit`: (the
     commit that wrote it, its content); None when the file was deleted since, or never
     valid (SPEC 4, invalid base)."""
-    for c in reversed(list(git.log([commit], "", paths=[path]))):
-        for ch in c.changes:
-            if ch.path != path:
-                continue
-            if ch.new_sha == ZERO:
-                return None
-            if kind_of(ch.new_mode) != "file":
-                continue
-            raw = git.blobs.read(ch.new_sha)
-            try:
-                reg.parse_entry(raw, path, marks=False)
-            except InputError:
-                continue
-            return c.sha, raw
+    versions = [(c.sha, ch) for c in git.log([commit], "", paths=[path]) for ch in c.changes]
+    for sha, ch in reversed(versions):
+        if ch.new_sha == ZERO:
+            return None
+        if kind_of(ch.new_mode) != "file":
+            continue
+        raw = git.blobs.read(ch.new_sha)
+        try:
+            reg.parse_entry(raw, path, marks=False)
+        except InputError:
+            continue
+        return sha, raw
     return None
