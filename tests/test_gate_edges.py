@@ -362,3 +362,16 @@ def test_history_keeps_the_final_state_and_every_sighting(repo: Repo) -> None:
     day = dt.date(2025, 2, 1)
     assert hist.sightings == {("beta", day): hist.mainline[("beta", day)], ("gamma", day): hist.mainline[("gamma", day)]}
     assert hist.mainline[("gamma", day)][1] == second
+
+
+def test_entry_that_became_a_symlink_at_base_falls_back_past_it(run: Any, based: Repo) -> None:
+    valid = based.git("rev-parse", "HEAD")
+    based.remove("registry/acme.yaml")
+    os.symlink("../policies/policy.yaml", based.path / "registry" / "acme.yaml")
+    link = commit_at(based, "2025-05-01T00:00:00", "merged past the gate: an entry turned symlink")
+    based.remove("registry/acme.yaml")
+    based.put("acme", website="https://acme.example")
+    assert check(run, based) == (0, [("history-invalid", "warning", None, f"{link[:12]}:registry/acme.yaml", 1)])
+    assert messages(run, based)["history-invalid"] == (
+        "is a symlink; registry/ holds only <id>.yaml files, nothing else (invalid at base, already merged: "
+        f"the change is judged against its last valid state, in commit {valid[:12]})")
