@@ -210,7 +210,7 @@ def mutants(module: str) -> list[Mutant]:
 
 # -- coverage: which tests run which lines ---------------------------------------------
 
-def coverage_map(work: Path, jobs: int) -> tuple[dict[str, dict[int, list[str]]], dict[str, float]]:
+def coverage_map(work: Path, modules: list[str]) -> tuple[dict[str, dict[int, list[str]]], dict[str, float]]:
     """Per module, line -> test node ids; and each test's duration (seconds)."""
     rc = work / "coveragerc"
     rc.write_text("[run]\nbranch = false\nsource = subreg\n")
@@ -226,7 +226,7 @@ def coverage_map(work: Path, jobs: int) -> tuple[dict[str, dict[int, list[str]]]
     data = CoverageData(basename=str(work / ".coverage"))
     data.read()
     out: dict[str, dict[int, list[str]]] = {}
-    for module in TARGETS:
+    for module in modules:
         path = str(PKG / module)
         by_line = data.contexts_by_lineno(path) if path in data.measured_files() else {}
         out[module] = {line: sorted({c.rsplit("|", 1)[0] for c in ctxs if c.strip("|")})
@@ -310,10 +310,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--only", default="", help="comma-separated modules (relative to src/subreg)")
+    parser.add_argument("--also", default="", help="comma-separated modules to add to the default ones")
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
     parser.add_argument("--json", type=Path, help="also write every result as JSON")
     args = parser.parse_args(argv)
-    modules = [m for m in TARGETS if not args.only or m in args.only.split(",")]
+    extra = [m for m in args.also.split(",") if m and m not in TARGETS]
+    modules = [m for m in [*TARGETS, *extra] if not args.only or m in args.only.split(",")]
     everything = {m: mutants(m) for m in modules}
     if args.list:
         for m in modules:
@@ -325,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     stale = sorted(k for k in equivalent if k not in known and k.split(":")[0] in modules)
     work = Path(tempfile.mkdtemp(prefix="subreg-mutation-"))
     try:
-        lines, times = coverage_map(work, args.jobs)
+        lines, times = coverage_map(work, modules)
         todo = [mu for m in modules for mu in everything[m] if mu.key not in equivalent]
         print(f"{len(todo)} mutants to run ({sum(len(v) for v in everything.values()) - len(todo)} "
               f"equivalent left out), {args.jobs} at a time", flush=True)

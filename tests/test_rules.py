@@ -526,3 +526,25 @@ def test_as_text_writes_text_as_is_with_sorted_keys() -> None:
         "      security: {\"audit_rights\": true, \"breach_notice_hours\": 48, \"encryption_at_rest\": true, "
         "\"encryption_in_transit\": true} -> {\"audit_rights\": true, \"breach_notice_hours\": 24, "
         "\"encryption_at_rest\": true, \"encryption_in_transit\": true}"]
+
+
+def test_ids_of_this_gate_are_documented_for_explain() -> None:
+    import inspect
+
+    from subreg import rules
+    from subreg.checks import check_notice
+
+    documented = {name.replace("_", "-"): fn for name, fn in inspect.getmembers(rules, inspect.isfunction)}
+    documented.update({name.removeprefix("test_").replace("_", "-"): fn
+                       for name, fn in inspect.getmembers(check_notice, inspect.isfunction)
+                       if name.startswith("test_")})
+    assert {"policy-relaxed", "waiver-new", "waiver-expired", "waiver-expiring", "waiver-unused", "history-invalid",
+            "notice-required", "notice-period", "notice-backdated", "notice-altered"} <= set(documented)
+    for check_id, fn in documented.items():
+        doc = inspect.getdoc(fn) or ""
+        summary, _, rest = doc.partition("\n\n")
+        assert summary and "\n" not in summary, check_id
+        for part in ("Severity: ", "Source: ", "Fix: "):
+            assert f"\n{part}" in f"\n{rest}", (check_id, part)
+    for _, fn in inspect.getmembers(rules, inspect.isfunction):
+        assert fn() is None  # documentation only: the rules are applied elsewhere
