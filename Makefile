@@ -9,7 +9,7 @@ DIST       := dist
 TREE_WHEEL := dist-tree
 WHEEL_VENV := .venv-wheel
 
-.PHONY: run test lint bench browser dist wheel-venv reference clean
+.PHONY: run test lint bench mutation browser dist wheel-venv reference clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,10 @@ bench: $(STAMP)
 ## reference: regenerate the checks section of docs/reference.md from the checks' docstrings
 reference: $(STAMP)
 	$(BIN)/python scripts/reference.py
+
+## mutation: mutation testing of the gate-critical modules (a report, not a CI step)
+mutation: $(STAMP)
+	$(BIN)/python scripts/mutate.py --jobs 2
 
 clean:
 	rm -rf $(VENV) $(WHEEL_VENV) $(DIST) $(TREE_WHEEL) build .coverage .pytest_cache .mypy_cache .ruff_cache

@@ -41,7 +41,7 @@ def line(repo: Repo, sp_id: str, prefix: str, nth: int = 1) -> int:
     ({"name": "X", "locations": ["IN"], "adress": "1 Road"}, "unknown field 'adress' (did you mean 'address'?)"),
     ({"name": "X", "locations": ["IN"], "contact": "phone me"}, "is neither an e-mail address nor an https:// link"),
     ({"name": "X", "locations": ["IN"], "purpose": "Hosting"}, "subprocessors.purpose: Input should be a valid dictionary"),
-    ({"name": "X", "locations": []}, "subprocessors.locations: List should have at least 1 item"),
+    ({"name": "X", "locations": []}, "subprocessors.locations: must not be empty"),
 ])
 def test_chain_schema(cli, repo: Repo, member: dict[str, Any], message: str) -> None:
     repo.put("acme", subprocessors=[member])

@@ -89,23 +89,35 @@ def test_backdated_notice(run, based: Repo) -> None:
     assert "2025-05-20" in msg and head[:12] in msg
 
 
-def test_uncommitted_notice_is_dated_today(run, based: Repo) -> None:
-    based.put("beta", name="Beta", legal_name="Beta SAS", notice=notice("2025-05-30", "2025-07-01"))
+@pytest.mark.parametrize(("announced", "backdated"), [("2025-05-24", True), ("2025-05-25", False),
+                                                     ("2025-05-26", False)])
+def test_uncommitted_notice_is_dated_today_less_the_grace(run, based: Repo, announced: str,
+                                                          backdated: bool) -> None:
+    based.put("beta", name="Beta", legal_name="Beta SAS", notice=notice(announced, "2025-07-01"))
     code, doc = check(run, based)
-    assert failed(doc) == {("notice-backdated", "beta")}
-    code, doc = check(run, based, today="2025-05-30")
-    assert code == 0
+    assert failed(doc) == ({("notice-backdated", "beta")} if backdated else set())
+    if backdated:
+        [f] = doc["findings"]
+        assert f["message"] == (
+            "announced_on 2025-05-24 is before 2025-05-25: the notice can be shown to exist only from "
+            "2025-06-01 (the date of this run; it is not committed yet), less the policy's "
+            "notice_grace_days (7); a notice cannot be backdated")
+        assert f["line"] == 33  # notice.announced_on
 
 
-def test_notice_committed_on_announcement_day_passes(run, based: Repo) -> None:
+def test_notice_committed_before_the_run_is_dated_by_the_run(run, based: Repo) -> None:
     based.git("checkout", "-q", "-b", "pr")
     based.put("beta", name="Beta", legal_name="Beta SAS", notice=notice("2025-05-01", "2025-06-01"))
-    based.commit("2025-05-01")
+    first = based.commit("2025-05-01")
     based.put("beta", name="Beta", legal_name="Beta SAS", website="https://beta.example",
               notice=notice("2025-05-01", "2025-06-01"))
-    based.commit("2025-05-10")  # a later commit keeps the notice: still dated May 1st
-    code, doc = check(run, based, "--base", "main", "--head", "pr")
+    based.commit("2025-05-06")  # a later commit keeps the notice
+    code, doc = check(run, based, "--base", "main", "--head", "pr", today="2025-05-08")
     assert code == 0, doc
+    code, doc = check(run, based, "--base", "main", "--head", "pr", today="2025-05-09")
+    assert failed(doc) == {("notice-backdated", "beta")}
+    assert f"it first appears in commit {first[:12]}, dated 2025-05-01, but commit dates" in \
+        doc["findings"][0]["message"]
 
 
 def test_moving_published_effective_date_earlier_is_altered(run, based: Repo) -> None:
@@ -291,7 +303,7 @@ def test_waiver_waives_matching_failure(run, based: Repo) -> None:
     waivers(based, waiver("notice-period", "beta", "2025-12-31"))
     code, doc = check(run, based)
     assert code == 0
-    assert outcomes(doc) == {("notice-period", "beta", "waived")}
+    assert outcomes(doc) == {("notice-period", "beta", "waived"), ("waiver-new", None, "warning")}
     assert doc["summary"]["waived"] == 1
 
 
@@ -300,7 +312,8 @@ def test_expired_waiver_no_longer_waives(run, based: Repo) -> None:
     waivers(based, waiver("notice-period", "beta", "2025-05-31"))
     code, doc = check(run, based)
     assert code == 1
-    assert outcomes(doc) == {("notice-period", "beta", "failed"), ("waiver-expired", None, "failed")}
+    assert outcomes(doc) == {("notice-period", "beta", "failed"), ("waiver-expired", None, "failed"),
+                             ("waiver-new", None, "warning")}
     expired = next(f for f in doc["findings"] if f["check"] == "waiver-expired")
     assert expired["path"] == "policies/waivers.yaml" and expired["line"] == 1
 

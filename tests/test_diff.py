@@ -89,13 +89,14 @@ def test_bad_refs(run, repo: Repo) -> None:
     assert res.code == 2 and "unknown ref 'nope'" in res.err
 
 
-def test_invalid_yaml_at_base_names_the_ref(run, repo: Repo) -> None:
+def test_invalid_yaml_at_base_is_a_warning_naming_the_ref(run, repo: Repo) -> None:
     repo.write("registry/acme.yaml", "name: [oops\n")
     base = repo.commit("2025-01-01")
     repo.put("acme")
     res = run("--repo", repo.path, "diff", "--base", base)
-    assert res.code == 2
-    assert re.match(rf"{base}:registry/acme.yaml:\d+:\d+: invalid YAML", res.err)
+    assert res.code == 0
+    assert re.match(rf"warning: {base}:registry/acme.yaml:\d+:\d+: invalid YAML", res.err)
+    assert "no valid earlier state" in res.err and "  added     acme\n" in res.out
 
 
 def test_shallow_clone_refused(run, repo: Repo, tmp_path) -> None:

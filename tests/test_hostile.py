@@ -125,7 +125,7 @@ def _gitlink(repo: Repo) -> tuple[str, str]:
     sha = repo.git("rev-parse", "HEAD")
     repo.git("rm", "-q", "--cached", "registry/sub.yaml")
     repo.git("commit", "-q", "-m", "no submodule", day="2025-02-02")
-    return sha, ("registry/sub.yaml", "is a submodule (a gitlink); registry/ holds only <id>.yaml files")
+    return sha, ("registry/sub.yaml", "is a submodule (gitlink); registry/ holds only <id>.yaml files, nothing else")
 
 
 def _bad_name(name: bytes) -> object:

@@ -13,7 +13,7 @@ from subreg import outputs
 from subreg.errors import InputError, Problem, format_problems
 from subreg.escape import one_line
 from subreg.gitrepo import epoch
-from subreg.registry import layout_problem
+from subreg.registry import history_problem
 
 TODAY = "2025-06-01"
 
@@ -67,8 +67,8 @@ def test_epoch(text: bytes | str, value: int | None) -> None:
     ("registry/a\u202eb.yaml", "100644", "control characters or bytes that are not UTF-8"),
     ("registry/Acme.yaml", "100644", "bad file name 'Acme.yaml'"),
 ])
-def test_layout_problem(path: str, mode: str, problem: str | None) -> None:
-    found = layout_problem(path, mode)
+def test_history_problem(path: str, mode: str, problem: str | None) -> None:
+    found = history_problem(path, mode)
     assert (found is None) if problem is None else (found is not None and problem in found)
 
 

@@ -75,7 +75,7 @@ def test_entity_defaults_to_name() -> None:
     ("replaces", "Not An Id", "is not an id"),
     ("security", {"encryption_at_rest": True, "encryption_in_transit": True,
                   "breach_notice_hours": "lots", "audit_rights": True}, "'lots' is not a whole number"),
-    ("locations", [], "at least 1 item"),
+    ("locations", [], "must not be empty"),
     ("certifications", "ISO 27001", "expected a list"),
     ("security", None, ""),
 ])

@@ -103,9 +103,10 @@ def test_explain_prints_the_rule_its_source_and_the_fix(installed) -> None:
     assert res.code == 0, res.err
     lines = res.out.splitlines()
     assert lines[0] == "notice-period (error)"
-    assert lines[2] == "effective_on - announced_on is at least the policy's notice period (calendar days)."
-    assert "Source: GDPR Art. 28(2) and 28(4)" in res.out
-    assert "How to fix: Move effective_on later" in res.out
+    assert lines[2] == "effective_on - announced_on is at least the required notice period."
+    assert "Source: GDPR Art. 28(2) and 28(4); the DPA's notice clause." in res.out
+    assert "How to fix: Move `effective_on` later" in res.out
+    assert "`waiver-new`" in res.out  # lines are wrapped at spaces only, never inside an id
     assert max(len(line) for line in lines) <= 88
 
 

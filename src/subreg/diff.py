@@ -8,8 +8,9 @@ compared ignoring case, spaces and punctuation) is the same.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from collections.abc import Set as AbstractSet
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal
@@ -31,13 +32,14 @@ class Change:
     old: Subprocessor | None
     new: Subprocessor | None
     changed: frozenset[str] = frozenset()  # top-level fields whose value changed
-    material: bool = False
-    baseline: bool = False  # the registry did not exist at base: nothing needs notice
+    material: bool = False  # a material_fields value changed, beyond editorial changes
+    baseline: bool = False  # the registry's first commit (SPEC 4): nothing needs notice
+    revived: bool = False  # a retired entry brought back (its retired_on removed or moved later)
 
     @cached_property
     def fields(self) -> dict[str, dict[str, Any]]:
         """Changed fields, old -> new (JSON values), found by deepdiff."""
-        if self.old is None or self.new is None or not self.changed:
+        if self.old is None or self.new is None:
             return {}
         return field_changes(self.old, self.new)
 
@@ -59,14 +61,17 @@ class Change:
         if self.kind == "added":
             return True
         assert self.old is not None
-        return self.material or self.replaced_entity or not self.old.needs_notice()
+        return self.material or self.replaced_entity or self.revived or not self.old.needs_notice()
 
     @property
     def notice_is_new(self) -> bool:
-        """The head notice differs from the entry's notice at base."""
+        """The head notice is a new notice: a notice is identified by its entry and its
+        `announced_on` (SPEC 4), so moving only `effective_on` keeps the same notice."""
         if self.new is None or self.new.notice is None:
             return False
-        return self.old is None or self.old.notice != self.new.notice
+        if self.old is None or self.old.notice is None:
+            return True
+        return self.old.notice.announced_on != self.new.notice.announced_on
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "material": self.material, "fields": self.fields}
@@ -116,19 +121,64 @@ def field_changes(old: Subprocessor, new: Subprocessor) -> dict[str, dict[str, A
     return {k: {"old": a[k], "new": b[k]} for k in candidates if k in roots}
 
 
-def material_changes(old: Subprocessor, new: Subprocessor, changed: AbstractSet[str],
-                     material: AbstractSet[str]) -> set[str]:
-    """The changed fields that are material: those of `material`, except a chain
-    (`subprocessors`) whose members and their locations stayed the same (chain.py)."""
-    found = {f for f in changed if f in material}
+def _name(sp: Subprocessor) -> str:
+    return sp.name
+
+
+def _entity(sp: Subprocessor) -> str:
+    return sp.entity
+
+
+_ENTITY_FIELDS: dict[str, Callable[[Subprocessor], str]] = {"name": _name, "legal_name": _entity}
+_TEXT_MAPS = ("purpose", "data_processed")
+
+
+def editorial(name: str, old: Subprocessor, new: Subprocessor, policy: Policy) -> bool:
+    """A change of field `name` that needs no notice although the field is material
+    (SPEC 4): a `name` or `legal_name` whose identity key (case, spaces and punctuation
+    ignored) stays the same, or a text map whose text in the policy's first language
+    stays the same (a translation fix)."""
+    if name in _ENTITY_FIELDS:
+        key = _ENTITY_FIELDS[name]
+        return identity(key(old)) == identity(key(new))
+    if name in _TEXT_MAPS:
+        first = policy.languages[0]
+        texts: tuple[dict[str, str], dict[str, str]] = (getattr(old, name), getattr(new, name))
+        return texts[0].get(first) == texts[1].get(first)
+    return False
+
+
+def material_changes(old: Subprocessor, new: Subprocessor, changed: frozenset[str],
+                     policy: Policy) -> frozenset[str]:
+    """The changed fields that are material: in `material_fields`, and not editorial; a
+    chain (`subprocessors`) whose members and their locations stayed the same is not
+    material either (chain.py)."""
+    found = {f for f in changed if f in policy.material_fields and not editorial(f, old, new, policy)}
     if "subprocessors" in found and not chain.delta(old.subprocessors, new.subprocessors):
         found.discard("subprocessors")
-    return found
+    return frozenset(found)
 
 
-def compare(base: Registry, head: Registry, policy: Policy) -> list[Change]:
-    """Every change from base to head, ordered by id."""
-    material = set(policy.material_fields)
+def revived(old: Subprocessor, new: Subprocessor, today: dt.date | None) -> bool:
+    """A retired entry brought back (SPEC 4): its `retired_on` had passed (on `today`,
+    the date of the change) and is removed or moved later."""
+    if today is None or old.retired_on is None or old.retired_on > today:
+        return False
+    return new.retired_on is None or new.retired_on > old.retired_on
+
+
+def _change(kind: Kind, sid: str, old: Subprocessor, new: Subprocessor, policy: Policy,
+            today: dt.date | None) -> Change | None:
+    changed = changed_fields(old, new)
+    if not changed and kind == "modified":
+        return None
+    material = bool(material_changes(old, new, changed, policy))
+    return Change(kind, sid, old, new, changed, material, revived=revived(old, new, today))
+
+
+def compare(base: Registry, head: Registry, policy: Policy, today: dt.date | None = None) -> list[Change]:
+    """Every change from base to head, ordered by id. `today` is the date of the
+    change (a retirement that had passed by then and is undone is an addition)."""
     baseline = not base.exists
     removed = {i: base[i] for i in base.entries if i not in head}
     added = {i: head[i] for i in head.entries if i not in base}
@@ -142,10 +192,9 @@ def compare(base: Registry, head: Registry, policy: Policy) -> list[Change]:
         candidates = by_entity.get(identity(added[aid].entity))
         if candidates:
             rid = candidates.pop(0)
-            old, new = removed.pop(rid), added.pop(aid)
-            changed = changed_fields(old, new)
-            changes.append(Change("renamed", aid, old, new, changed,
-                                  bool(material_changes(old, new, changed, material))))
+            renamed = _change("renamed", aid, removed.pop(rid), added.pop(aid), policy, today)
+            assert renamed is not None
+            changes.append(renamed)
 
     for aid, sp in added.items():
         changes.append(Change("added", aid, None, sp, baseline=baseline))
@@ -153,10 +202,9 @@ def compare(base: Registry, head: Registry, policy: Policy) -> list[Change]:
         changes.append(Change("removed", rid, sp, None))
     for sid in base.entries:
         if sid in head:
-            changed = changed_fields(base[sid], head[sid])
-            if changed:
-                changes.append(Change("modified", sid, base[sid], head[sid], changed,
-                                      bool(material_changes(base[sid], head[sid], changed, material))))
+            modified = _change("modified", sid, base[sid], head[sid], policy, today)
+            if modified is not None:
+                changes.append(modified)
     changes.sort(key=lambda c: (c.id, c.kind))
     return changes
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
@@ -58,12 +59,25 @@ class Verdict(AssertionError):
         self.severity = severity
 
 
-def apply_waivers(findings: list[Finding], waivers: list[Waiver], today: dt.date) -> list[Finding]:
-    """Waive what a live waiver covers; report expired and unused waivers (SPEC 3).
+WAIVER_SOON_DAYS = 14
+
+
+def _key(w: Waiver) -> tuple[str, str, str, str, dt.date]:
+    return (w.check, w.subprocessor, w.reason, w.approved_by, w.expires_on)
+
+
+def apply_waivers(findings: list[Finding], waivers: list[Waiver], today: dt.date,
+                  scope: Collection[str] | None = None,
+                  used_elsewhere: Collection[tuple[str, str]] = ()) -> list[Finding]:
+    """Waive what a live waiver covers; report expired, expiring and unused waivers
+    (SPEC 3), each at the waiver's own line of waivers.yaml.
 
     waiver-expired: a waiver past its expires_on no longer waives, and is an error.
-    waiver-unused: a live waiver that matched no failure is a warning, so that
-    stale exceptions are cleaned up.
+    waiver-expiring: a live waiver due to expire within 14 days is a warning.
+    waiver-unused: a live waiver that matched no failure is a warning, only where it
+    could have been used: for waivers of subprocessors in `scope` (None: every one), and
+    not when it waived something elsewhere (`used_elsewhere`: (check, subprocessor) of
+    what the audit's replay waived).
     """
     out: list[Finding] = []
     used: set[int] = set()
@@ -79,16 +93,32 @@ def apply_waivers(findings: list[Finding], waivers: list[Waiver], today: dt.date
         else:
             out.append(f)
     for i, w in enumerate(waivers):
-        line = w.line
-        if w.expires_on < today:
+        line, left = w.line, (w.expires_on - today).days
+        if left < 0:
             out.append(make("waiver-expired", "error", None, reg.WAIVERS, line,
                             f"waiver of {w.check} for {w.subprocessor} expired on {w.expires_on} "
                             f"(approved by {w.approved_by}): renew it or fix the finding"))
-        elif i not in used:
+            continue
+        if left <= WAIVER_SOON_DAYS:
+            out.append(make("waiver-expiring", "warning", None, reg.WAIVERS, line,
+                            f"waiver of {w.check} for {w.subprocessor} expires on {w.expires_on}, "
+                            f"in {left} days (approved by {w.approved_by})"))
+        could = scope is None or w.subprocessor in scope
+        if i not in used and could and (w.check, w.subprocessor) not in used_elsewhere:
             out.append(make("waiver-unused", "warning", None, reg.WAIVERS, line,
                             f"waiver of {w.check} for {w.subprocessor} matches no finding: "
                             "remove it"))
     return sorted(out, key=lambda f: f.sort_key)
+
+
+def new_waivers(base: list[Waiver], head: list[Waiver]) -> list[Finding]:
+    """waiver-new: each waiver that head has and base has not (a new one, or one whose
+    terms changed), so that the reviewer of the change sees every exception it brings."""
+    known = {_key(w) for w in base}
+    return [make("waiver-new", "warning", None, reg.WAIVERS, w.line,
+                 f"this change adds a waiver of {w.check} for {w.subprocessor}, approved by "
+                 f"{w.approved_by}, until {w.expires_on}: check that the approval is real")
+            for w in head if _key(w) not in known]
 
 
 def summary(findings: list[Finding], passed: int) -> dict[str, int]:

@@ -41,12 +41,25 @@ def check_ref(ref: str) -> str:
     return ref
 
 
+_KINDS = {"040000": "folder", "120000": "symlink", "160000": "submodule",
+          "100644": "file", "100755": "file"}
+
+
+def kind_of(mode: str) -> str:
+    """What a git tree entry is, by its mode: file, folder, symlink, submodule or other."""
+    return _KINDS.get(mode, "other")
+
+
 @dataclass(frozen=True)
 class TreeItem:
     mode: str
     sha: str
     size: int
     path: str  # relative to the compliance repo
+
+    @property
+    def kind(self) -> str:
+        return kind_of(self.mode)
 
 
 @dataclass(frozen=True)
@@ -85,15 +98,21 @@ class Git:
 
     def __init__(self, where: Path) -> None:
         self.cwd = where
-        out = self._run(["rev-parse", "--show-toplevel", "--show-prefix", "--is-shallow-repository"],
-                        fail=None)
+        # `--show-cdup` prints only "../" steps: unlike --show-toplevel and --show-prefix
+        # it cannot hold a line break, whatever the folders are called.
+        out = self._run(["rev-parse", "--is-shallow-repository", "--show-cdup"], fail=None)
         if out is None:
             raise InputError(f"{where} is not inside a git repository")
-        lines = out.decode().split("\n")
-        self.top = Path(lines[0])
-        self.prefix = lines[1]  # e.g. "" or "compliance/"
-        self._shallow = lines[2] == "true"
+        shallow, _, cdup = out.decode().partition("\n")
+        here = Path(os.path.realpath(where))
+        self.top = Path(os.path.realpath(here / cdup.rstrip("\n"))) if cdup.strip() else here
+        rel = here.relative_to(self.top).as_posix()
+        self.prefix = "" if rel == "." else rel + "/"  # e.g. "" or "compliance/"
+        self._shallow = shallow == "true"
         self._catfile: CatFile | None = None
+        # From here on git runs at the top of the work tree, where a pathspec of
+        # `prefix + folder` names the folder (from a subfolder it would be relative).
+        self.cwd = self.top
 
     def _run(self, args: list[str], fail: str | None = "git failed", stdin: bytes | None = None) -> bytes | None:
         proc = subprocess.run(
@@ -161,20 +180,19 @@ class Git:
     # -- trees and blobs ----------------------------------------------------------
 
     def tree(self, commit: str, folder: str) -> list[TreeItem] | None:
-        """Files under `folder` at `commit`; None when the folder does not exist there."""
-        out = self.run(["ls-tree", "-r", "-z", "-l", "--full-tree", commit, "--", self.prefix + folder])
-        if not out:
-            return None
+        """Everything under `folder` at `commit`, the folder itself first, subfolders,
+        symlinks and submodules included (what they are is for the caller to judge);
+        None when nothing is there."""
+        out = self.run(["ls-tree", "-r", "-t", "-z", "-l", "--full-tree", "--end-of-options", commit,
+                        "--", self.prefix + folder])
         items = []
         for rec in out.split(b"\0"):
             if not rec:
                 continue
             meta, _, path = rec.partition(b"\t")
-            mode, kind, sha, size = meta.decode().split()
-            if kind != "blob":
-                continue
+            mode, _kind, sha, size = meta.decode().split()
             items.append(TreeItem(mode, sha, int(size) if size.isdigit() else 0, self._rel(path)))
-        return items
+        return items or None
 
     def _rel(self, path: bytes) -> str:
         text = path.decode("utf-8", errors="surrogateescape")
@@ -211,6 +229,22 @@ class Git:
         args += ["--end-of-options", *revs, "--", *pathspecs]
         out = self.run(args, "git log failed")
         yield from _parse_log(out, self._rel)
+
+    def touched(self, commit: str, folder: str) -> bool:
+        """Whether any commit of the first-parent history of `commit` touched `folder`."""
+        out = self.run(["log", "-1", "--first-parent", "--format=%H", "--end-of-options", commit,
+                        "--", self.prefix + folder])
+        return bool(out.strip())
+
+    def file_at(self, commit: str, path: str) -> bytes | None:
+        """The content of the regular file `path` at `commit`; None when it is absent.
+        Anything else there (a folder, a symlink, a submodule) is an InputError."""
+        items = [i for i in self.tree(commit, path) or () if i.path == path]
+        if not items:
+            return None
+        if items[0].kind != "file":
+            raise InputError.at(f"{commit[:12]}:{path}", f"is a {items[0].kind}; subreg reads regular files only")
+        return self.blobs.read(items[0].sha)
 
     def last_commit_time(self, folder: str) -> int | None:
         """The committer date of the last commit that touched `folder` (the latest usable

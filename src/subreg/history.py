@@ -4,10 +4,14 @@ One `git log --raw -z` process lists every commit that touched the registry with
 blobs it changed; one persistent `git cat-file --batch` reads each blob once; each blob
 is parsed once, cached by its id. Never a git process per commit.
 
-From that pass come: for each notice value of each entry, the first commit (earliest
-committer date) that contains it, for the backdating rule; for each entry the commits
-that changed it; and, along first-parent history, each commit's registry changes, for
-the nightly replay.
+From that pass come: for each notice of each entry (a notice is its entry and its
+`announced_on`, SPEC 4), the first commit (earliest committer date) that contains it,
+and, along the first-parent history, the first commit of that history that contains it
+(the merge or squash commit that brought it in: what dates a notice in the audit); for
+each entry the commits that changed it; and, along first-parent history, each commit's
+registry changes and the waivers of that commit, for the nightly replay. The first
+first-parent commit that adds `registry/` is the baseline; a registry deleted and
+restored later is not a new one.
 """
 
 from __future__ import annotations
@@ -16,11 +20,11 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from subreg import diff, yamlio
+from subreg import diff, model, yamlio
 from subreg import registry as reg
 from subreg.errors import InputError, Problem
-from subreg.gitrepo import ZERO, Commit, Git
-from subreg.model import Notice, Policy, Subprocessor
+from subreg.gitrepo import ZERO, Commit, Git, kind_of
+from subreg.model import Notice, Policy, Subprocessor, Waiver
 from subreg.registry import Registry
 
 _EPOCH = dt.date(1970, 1, 1)
@@ -33,21 +37,28 @@ def utc_date(epoch: int) -> dt.date:
 
 @dataclass
 class Step:
-    """A first-parent commit that changed the registry, and what it changed."""
+    """A first-parent commit that changed the registry, what it changed, and the
+    waivers of that commit (SPEC 3: the replay judges it with them)."""
 
     sha: str
     time: int
     changes: list[diff.Change]
+    waivers: list[Waiver] = field(default_factory=list)
 
     @property
     def date(self) -> dt.date:
         return utc_date(self.time)
 
 
+Sighting = tuple[int, str]  # (committer time, sha) of a commit
+
+
 @dataclass
 class History:
-    # (entry id, notice) -> (committer time, sha) of the first commit containing it
-    sightings: dict[tuple[str, Notice], tuple[int, str]] = field(default_factory=dict)
+    # (entry id, announced_on) -> the earliest commit of the scan containing that notice
+    sightings: dict[tuple[str, dt.date], Sighting] = field(default_factory=dict)
+    # (entry id, announced_on) -> the first first-parent commit containing it (replay only)
+    mainline: dict[tuple[str, dt.date], Sighting] = field(default_factory=dict)
     # entry id -> shas of the commits that changed its file, oldest first
     commits_of: dict[str, list[str]] = field(default_factory=dict)
     # entry id -> time of the first commit that contained it
@@ -61,9 +72,13 @@ class History:
     def __repr__(self) -> str:
         return f"<History of {len(self.steps)} steps, {len(self.commits_of)} entries>"
 
-    def notice_first_seen(self, ids: Iterable[str | None], notice: Notice) -> tuple[dt.date, str] | None:
-        """Date and commit of the first commit that contains `notice` for any of `ids`."""
-        found = [self.sightings[(i, notice)] for i in ids if i and (i, notice) in self.sightings]
+    def notice_first_seen(self, ids: Iterable[str | None], notice: Notice,
+                          mainline: bool = False) -> tuple[dt.date, str] | None:
+        """Date and commit of the first commit that contains `notice` for any of `ids`
+        (with `mainline`, of the first-parent history: what the replay walked)."""
+        table = self.mainline if mainline else self.sightings
+        keys = [(i, notice.announced_on) for i in ids if i]
+        found = [table[k] for k in keys if k in table]
         if not found:
             return None
         time, sha = min(found)
@@ -97,9 +112,7 @@ class Reader:
     def get(self, sha: str, path: str) -> Subprocessor | None:
         if sha == ZERO:
             return None
-        if sha not in self.cache:
-            self.load([(sha, path)])
-        value = self.cache[sha]
+        value = self.cache[sha]  # every blob of the scan was loaded up front
         if isinstance(value, InputError):
             return None
         # the same content may stand at another path: the id comes from the path
@@ -109,8 +122,8 @@ class Reader:
 
 
 def _entry_path(path: str) -> bool:
-    name = path[len(reg.FOLDER) + 1:]
-    return path.startswith(reg.FOLDER + "/") and "/" not in name and name.endswith(".yaml")
+    name = path.removeprefix(reg.FOLDER + "/")
+    return name != path and "/" not in name and name.endswith(".yaml")
 
 
 _REGULAR = ("100644", "100755")
@@ -139,8 +152,9 @@ def _readable(commits: list[Commit], hist: History) -> list[Commit]:
         last = time
         kept = []
         for ch in c.changes:
-            if ch.new_sha != ZERO and (_entry_path(ch.path) or ch.new_mode not in _REGULAR):
-                problem = reg.layout_problem(ch.path, ch.new_mode)
+            in_registry = ch.path.startswith(reg.FOLDER + "/")
+            if ch.new_sha != ZERO and in_registry and (_entry_path(ch.path) or ch.new_mode not in _REGULAR):
+                problem = reg.history_problem(ch.path, ch.new_mode)
                 if problem is not None:
                     hist.problems.append((c.sha, Problem(ch.path, 0, 0, problem)))
                     continue
@@ -167,7 +181,8 @@ def scan(
     first-parent commit is also turned into a Step with its registry changes.
     """
     hist = History()
-    commits = _readable(list(git.log(revs, reg.FOLDER if paths is None else "", paths=paths)), hist)
+    # the whole registry, and the waivers (the replay judges each commit with its own)
+    commits = _readable(list(git.log(revs, "", paths=paths or [reg.FOLDER, reg.WAIVERS])), hist)
     reader = Reader(git)
     reader.load((ch.new_sha, ch.path) for c in commits for ch in c.changes if _entry_path(ch.path))
     for c in commits:
@@ -183,7 +198,7 @@ def scan(
                 hist.problems.extend((c.sha, p) for p in value.problems)
                 continue
             if value is not None and value.notice is not None:
-                key = (sid, value.notice)
+                key = (sid, value.notice.announced_on)
                 seen = hist.sightings.get(key)
                 if seen is None or (time, c.sha) < seen:
                     hist.sightings[key] = (time, c.sha)
@@ -196,13 +211,19 @@ def _replay(git: Git, policy: Policy, hist: History, commits: list[Commit], tip:
     by_sha = {c.sha: c for c in commits}
     chain = git.run(["rev-list", "--first-parent", "--reverse", "--end-of-options", tip]).split()
     state: dict[str, str] = {}  # path -> blob sha, along first-parent history
+    waivers: list[Waiver] = []
+    started = False  # the registry's first commit (the baseline) is behind us
     for raw_sha in chain:
         commit = by_sha.get(raw_sha.decode())
         if commit is None:
             continue
-        before = Registry(exists=bool(state))
+        before = Registry(exists=started)
         after = Registry()
         for ch in commit.changes:
+            if ch.path == reg.WAIVERS:
+                waivers = _waivers(git, hist, commit.sha, ch.new_sha)
+                continue
+            started = True
             # an invalid file (reported in hist.problems) changes nothing: the entry keeps
             # its last valid state, rather than reading as a removal, then an addition
             if not _entry_path(ch.path) or reader.invalid(ch.new_sha):
@@ -217,10 +238,44 @@ def _replay(git: Git, policy: Policy, hist: History, commits: list[Commit], tip:
             new = reader.get(ch.new_sha, ch.path)
             if new is not None:
                 after.entries[new.id] = new
-        changes = diff.compare(before, after, policy)
+                if new.notice is not None:
+                    hist.mainline.setdefault((new.id, new.notice.announced_on), (_time(commit), commit.sha))
+        changes = diff.compare(before, after, policy, utc_date(_time(commit)))
         if changes:
-            hist.steps.append(Step(commit.sha, _time(commit), changes))
+            hist.steps.append(Step(commit.sha, _time(commit), changes, waivers))
     for path, sha in state.items():
         sp = reader.get(sha, path)
         if sp is not None:
             hist.final[path] = sp
+
+
+def _waivers(git: Git, hist: History, commit: str, blob: str) -> list[Waiver]:
+    """The waivers file of a past commit; an invalid one waives nothing there (the gate
+    would have stopped on it) and is reported."""
+    if blob == ZERO:
+        return []
+    path = f"{commit[:12]}:{reg.WAIVERS}"
+    try:
+        return model.parse_waivers(yamlio.loads(git.blobs.read(blob), path))
+    except InputError as exc:
+        hist.problems.extend((commit, p) for p in exc.problems)
+        return []
+
+
+def last_valid(git: Git, commit: str, path: str) -> tuple[str, bytes] | None:
+    """The last valid version of the entry at `path` in the history of `commit`: (the
+    commit that wrote it, its content); None when the file was deleted since, or never
+    valid (SPEC 4, invalid base)."""
+    versions = [(c.sha, ch) for c in git.log([commit], "", paths=[path]) for ch in c.changes]
+    for sha, ch in reversed(versions):
+        if ch.new_sha == ZERO:
+            return None
+        if kind_of(ch.new_mode) != "file":
+            continue
+        raw = git.blobs.read(ch.new_sha)
+        try:
+            reg.parse_entry(raw, path, marks=False)
+        except InputError:
+            continue
+        return sha, raw
+    return None

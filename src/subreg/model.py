@@ -22,6 +22,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -268,7 +269,7 @@ class Subprocessor(_Strict):
     personal_data: Bool
     opt_in: Bool | None = None
     locations: Annotated[list[Location], Field(min_length=1)]
-    regions: list[Annotated[str, AfterValidator(_id)]] | None = None
+    regions: Annotated[list[Annotated[str, AfterValidator(_id)]], Field(min_length=1)] | None = None
     purpose: LangText
     data_processed: LangText
     certifications: list[Certification] = []
@@ -297,6 +298,16 @@ class Subprocessor(_Strict):
                                  "list each sub-processor once, with all its locations")
             seen.add(identity(m.entity))
         return members
+
+    @field_validator("opt_in")
+    @classmethod
+    def _opt_in_only_for_integrations(cls, value: bool | None, info: ValidationInfo) -> bool | None:
+        # A core or infrastructure subprocessor is used for every customer: letting it
+        # be "opt-in" would exempt it from notices (SPEC 2).
+        if value and info.data.get("tier") not in (None, "integration"):
+            raise ValueError(f"true is only for tier: integration; a {info.data['tier']} "
+                             "subprocessor serves every customer and cannot be opted out of")
+        return value
 
     @model_validator(mode="after")
     def _defaults(self) -> Subprocessor:
@@ -366,6 +377,7 @@ class Policy(_Strict):
     material_fields: list[MaterialField] = Field(
         default_factory=lambda: list(_defaults()["material_fields"])
     )
+    notice_grace_days: Annotated[Int, Field(ge=0, le=365)] = 7
     certification_warning_days: Annotated[Int, Field(ge=0)] = 30
     public_url: Url | None = None
     max_breach_notice_hours: Annotated[Int, Field(ge=0)] = 72
@@ -445,6 +457,8 @@ def _message(err: Any, hint: bool = True) -> tuple[str, bool]:
         msg = "expected a mapping, found nothing"
     elif kind == "list_type":
         msg = "expected a list"
+    elif kind == "too_short":
+        msg = "must not be empty" + (" (leave it out to mean every region)" if field == "regions" else "")
     return f"{label}: {msg}", False
 
 

@@ -15,7 +15,8 @@ Fixtures (the API of custom checks):
 - `change`: one test per change of base..head (`kind`, `id`, `old`, `new`, `fields`,
   `material`, `needs_notice`, `notice_is_new`).
 - `changes`: the list of all of them.
-- `policy`: `policies/policy.yaml`.
+- `policy`: the policy the change is judged by: on a pull request the stricter of
+  base's and head's `policies/policy.yaml` (SPEC 4), else the working tree's.
 - `today`: the date of the run (`--today`).
 - `history`: what the git history says (first commit of each notice, ...).
 
@@ -107,8 +108,9 @@ def changes(request: pytest.FixtureRequest) -> list[Change]:
 
 @pytest.fixture(scope="session")
 def policy(request: pytest.FixtureRequest) -> Policy:
-    """The organisation's policy (policies/policy.yaml)."""
-    return _session(request.config).project.policy
+    """The policy the change is judged by: the stricter of base's and head's
+    policies/policy.yaml on a pull request, else the working tree's."""
+    return _session(request.config).policy
 
 
 @pytest.fixture(scope="session")

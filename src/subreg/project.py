@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
+from subreg import history, model, yamlio
 from subreg import registry as reg
-from subreg import yamlio
 from subreg.errors import InputError, Problem
 from subreg.gitrepo import Git, TreeItem
 from subreg.model import Policy, Waiver
@@ -93,17 +93,13 @@ class Project:
         return self._trees[commit]
 
     def _blobs(self, items: list[TreeItem], label: str) -> list[tuple[str, bytes | Problem]]:
-        out: list[tuple[str, bytes | Problem]] = []
+        good, problems = reg.layout(((i.path, i.kind) for i in items), label)
+        by_path = {i.path: i for i in items}
+        out: list[tuple[str, bytes | Problem]] = list(problems)
         readable = []
-        for item in items:
-            if not (item.path.endswith(".yaml") or item.path.endswith(".yml")) or "/." in item.path:
-                continue
-            if "/" in item.path[len(reg.FOLDER) + 1:]:
-                continue  # files in subfolders are not entries
-            if item.mode == "120000":
-                out.append((item.path, Problem(f"{label}:{item.path}", 0, 0,
-                                               "is a symlink; subreg reads regular files only")))
-            elif item.size > yamlio.MAX_BYTES:
+        for path in good:
+            item = by_path[path]
+            if item.size > yamlio.MAX_BYTES:
                 out.append((item.path, Problem(f"{label}:{item.path}", 0, 0,
                                                f"file is {item.size:,} bytes; the limit is {yamlio.MAX_BYTES:,}")))
             else:
@@ -114,33 +110,76 @@ class Project:
         return out
 
     def listing(self, commit: str) -> list[TreeItem] | None:
-        """The registry files at a commit (one `git ls-tree` per commit)."""
+        """The registry folder and what it holds at a commit (one `git ls-tree`)."""
         if commit not in self._listings:
             self._listings[commit] = self.git.tree(commit, reg.FOLDER)
         return self._listings[commit]
 
     def pair(self, rng: Range) -> tuple[Registry, Registry]:
         """(base, head). Entries unchanged since base are shared with head, so only the
-        files the change touched are read from git at base."""
+        files the change touched are read from git at base.
+
+        Head is read strictly. Base is already merged, so a problem there must not block
+        the change that fixes it (SPEC 4): an invalid entry at base stands for its last
+        valid state in history (absent when it never had one), and each problem is kept
+        in `base.warnings`. A base without a registry is the baseline only when the
+        registry never existed in its history."""
         head = self.at(rng.head, rng.head_label)
         items = self.listing(rng.base)
         if items is None:
-            return Registry(exists=False), head
+            return Registry(exists=self.git.touched(rng.base, reg.FOLDER)), head
         head_shas = head.blobs
         base = Registry()
         changed = []
         for item in items:
             sid = reg.entry_id(item.path)
-            if head_shas.get(item.path) == item.sha and sid in head:
+            if head_shas.get(item.path) == item.sha and sid in head and item.kind == "file":
                 base.entries[sid] = head[sid]
                 base.docs[sid] = head.docs[sid]
             else:
                 changed.append(item)
-        other = reg.build(self._blobs(changed, rng.base_label), self.policy, rng.base_label)
+        other, problems = reg.build_lenient(self._blobs(changed, rng.base_label), self.policy, rng.base_label)
         base.entries.update(other.entries)
         base.docs.update(other.docs)
+        for path, found in sorted(problems.items()):
+            base.warnings.extend(self._fall_back(base, rng, path, found))
         base.entries = dict(sorted(base.entries.items()))
         return base, head
+
+    def _fall_back(self, base: Registry, rng: Range, path: str, found: list[Problem]) -> list[Problem]:
+        """Stand an invalid base entry for its last valid state; say so in each problem."""
+        last = history.last_valid(self.git, rng.base, path) if reg.check_name(path) is None else None
+        if last is None:
+            what = "it has no valid earlier state, so the change is judged as if it were absent at base"
+        else:
+            sha, raw = last
+            sp, doc = reg.parse_entry(raw, path, sha[:12])
+            base.entries[sp.id], base.docs[sp.id] = sp, doc
+            what = f"the change is judged against its last valid state, in commit {sha[:12]}"
+        return [replace(p, message=f"{p.message} (invalid at base, already merged: {what})") for p in found]
+
+    def file_at(self, commit: str, rel: str) -> bytes | None:
+        return self.git.file_at(commit, rel)
+
+    def policy_at(self, commit: str) -> tuple[Policy | None, list[Problem]]:
+        """The policy at a commit (None when it has none or it is invalid, with why)."""
+        try:
+            raw = self.file_at(commit, reg.POLICY)
+            if raw is None:
+                return None, []
+            return model.parse(Policy, yamlio.loads(raw, f"{commit[:12]}:{reg.POLICY}")), []
+        except InputError as exc:
+            return None, exc.problems or [Problem(f"{commit[:12]}:{reg.POLICY}", 0, 0, str(exc))]
+
+    def waivers_at(self, commit: str) -> tuple[list[Waiver], list[Problem]]:
+        """The waivers at a commit (none when the file is absent or invalid, with why)."""
+        try:
+            raw = self.file_at(commit, reg.WAIVERS)
+            if raw is None:
+                return [], []
+            return model.parse_waivers(yamlio.loads(raw, f"{commit[:12]}:{reg.WAIVERS}")), []
+        except InputError as exc:
+            return [], exc.problems or [Problem(f"{commit[:12]}:{reg.WAIVERS}", 0, 0, str(exc))]
 
     # -- refs -----------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from subreg import model, yamlio
 from subreg.errors import InputError, Problem
 from subreg.escape import UNSAFE
-from subreg.gitrepo import blob_sha
+from subreg.gitrepo import blob_sha, kind_of
 from subreg.model import Policy, Subprocessor
 
 FOLDER = "registry"
@@ -32,7 +32,11 @@ class Registry:
     entries: dict[str, Subprocessor] = field(default_factory=dict)
     docs: dict[str, yamlio.Doc] = field(default_factory=dict)
     blobs: dict[str, str] = field(default_factory=dict)  # path -> git blob id of its content
-    exists: bool = True  # False when the registry folder is missing (the first PR)
+    # False only before the baseline: no registry in this state nor in the history
+    # before it (a registry deleted and restored is not a new baseline, SPEC 4)
+    exists: bool = True
+    # a base read leniently (SPEC 4, invalid base): what was wrong, and what was done
+    warnings: list[Problem] = field(default_factory=list)
 
     def __repr__(self) -> str:
         # cheap: pytest puts the repr of a fixture in every failing assertion's message
@@ -69,35 +73,90 @@ def entry_id(path: str) -> str:
     return stem if dot and stem else name
 
 
-def check_name(path: str) -> Problem | None:
-    name = Path(path).name
-    if not _FILE.fullmatch(name):
-        return Problem(path, 0, 0, f"bad file name {name!r}: registry files are named <id>.yaml, "
-                       "with an id of lowercase letters, digits and dashes")
-    return None
+def layout_problem(name: str, kind: str) -> str | None:
+    """Why an item of `registry/` is not an entry, or None when it is one (SPEC 2).
 
-
-def layout_problem(path: str, mode: str) -> str | None:
-    """Why the file `path` (under registry/, with the git file `mode`) cannot be a
-    registry entry, or None when it can: registry/ holds only regular `<id>.yaml` files.
-
-    For the history side (a past commit is read as far as it can be, and each file
-    refused here is a warning of that commit); a pull request's files are refused by
-    the layout validator of the gate.
+    The one rule for every reader, the working tree and git trees alike, at every ref:
+    `registry/` holds regular files named `<id>.yaml` and nothing else. Anything else
+    (a dot-file, a folder, a symlink, a submodule, a `.yml`, an odd name) is an error,
+    rather than skipped: an entry that one command reads and another skips could pass
+    the gate unseen. `kind` is file, folder, symlink, submodule or other.
     """
-    name = path[len(FOLDER) + 1:] if path.startswith(FOLDER + "/") else path
-    if mode == "160000":
-        return "is a submodule (a gitlink); registry/ holds only <id>.yaml files"
-    if mode == "120000":
-        return "is a symlink; subreg reads regular files only"
+    if kind == "file" and _FILE.fullmatch(name):
+        return None
+    what = {"folder": "a folder", "symlink": "a symlink", "submodule": "a submodule (gitlink)",
+            "other": "not a regular file"}.get(kind)
+    if what is not None:
+        return f"is {what}; {FOLDER}/ holds only <id>.yaml files, nothing else"
+    if name.startswith("."):
+        return f"hidden file {name!r}; {FOLDER}/ holds only <id>.yaml files, nothing else"
+    return (f"bad file name {name!r}: registry files are named <id>.yaml, "
+            "with an id of lowercase letters, digits and dashes")
+
+
+def folder_problem(kind: str) -> str | None:
+    """Why `registry` itself is not a usable registry folder, or None."""
+    if kind == "folder":
+        return None
+    what = {"symlink": "a symlink", "submodule": "a submodule (gitlink)", "file": "a file"}.get(kind, "not a folder")
+    return f"the registry folder is {what}; it must be a real folder"
+
+
+def check_name(path: str) -> Problem | None:
+    message = layout_problem(path.rpartition("/")[2], "file")
+    return Problem(path, 0, 0, message) if message else None
+
+
+def layout(items: Iterable[tuple[str, str]], label: str = "") -> tuple[list[str], list[tuple[str, Problem]]]:
+    """Split (path, kind) items of a registry into entry paths and layout problems.
+
+    `items` are what a reader found under the registry (the folder itself may be among
+    them, as `registry`); an item inside a subfolder is left out, the subfolder being
+    the problem."""
+    good: list[str] = []
+    problems: list[tuple[str, Problem]] = []
+    prefix = FOLDER + "/"
+    for path, kind in items:
+        shown = f"{label}:{path}" if label else path
+        if path == FOLDER:
+            message = folder_problem(kind)
+        elif path.startswith(prefix) and "/" not in path[len(prefix):]:
+            message = layout_problem(path[len(prefix):], kind)
+        else:
+            continue
+        if message:
+            problems.append((path, Problem(shown, 0, 0, message)))
+        elif path != FOLDER:
+            good.append(path)
+    return good, problems
+
+
+def fs_kind(mode: int) -> str:
+    """What a file of the working tree is (from lstat: a symlink is never followed)."""
+    if stat.S_ISLNK(mode):
+        return "symlink"
+    if stat.S_ISDIR(mode):
+        return "folder"
+    return "file" if stat.S_ISREG(mode) else "other"
+
+
+def history_problem(path: str, mode: str) -> str | None:
+    """Why the file `path` of a past commit (under registry/, with the git file `mode`)
+    cannot be a registry entry, or None when it can: the rule of `layout_problem`, plus
+    what only a git tree can hold (an odd file mode, a name that is not UTF-8).
+
+    For the history side: a past commit is read as far as it can be, and each file
+    refused here is a `history-invalid` warning of that commit, never a crash.
+    """
+    name = path.removeprefix(FOLDER + "/")
     if mode == "040000" or "/" in name:
-        return "is in a subfolder; registry/ holds only <id>.yaml files"
-    if mode not in ("100644", "100755"):
-        return f"has the git file mode {mode}; registry/ holds only regular <id>.yaml files"
+        return f"is in a subfolder; {FOLDER}/ holds only <id>.yaml files, nothing else"
     if UNSAFE.search(name):
         return "has a file name with control characters or bytes that are not UTF-8"
-    bad = check_name(path)
-    return bad.message if bad else None
+    kind = kind_of(mode)
+    if kind == "other":
+        return f"has the git file mode {mode}; {FOLDER}/ holds only regular <id>.yaml files"
+    return layout_problem(name, kind)
 
 
 def parse_entry(raw: bytes, path: str, label: str = "", marks: bool = True) -> tuple[Subprocessor, yamlio.Doc]:
@@ -141,33 +200,44 @@ def cross_check(sp: Subprocessor, doc: yamlio.Doc, policy: Policy | None) -> lis
 
 def build(files: Iterable[tuple[str, bytes | Problem]], policy: Policy | None, label: str = "") -> Registry:
     """A Registry from (path, content) pairs; a Problem in place of content is reported."""
+    reg, problems = build_lenient(files, policy, label)
+    if problems:
+        raise InputError(problems=[p for found in problems.values() for p in found])
+    return reg
+
+
+def build_lenient(files: Iterable[tuple[str, bytes | Problem]], policy: Policy | None,
+                  label: str = "") -> tuple[Registry, dict[str, list[Problem]]]:
+    """A Registry of the valid files, and the problems of the others, by path."""
     with yamlio.bulk():
         return _build(files, policy, label)
 
 
-def _build(files: Iterable[tuple[str, bytes | Problem]], policy: Policy | None, label: str) -> Registry:
+def _build(files: Iterable[tuple[str, bytes | Problem]], policy: Policy | None,
+           label: str) -> tuple[Registry, dict[str, list[Problem]]]:
     reg = Registry()
-    problems: list[Problem] = []
+    problems: dict[str, list[Problem]] = {}
     for path, raw in sorted(files, key=lambda f: (entry_id(f[0]), f[0])):
         if isinstance(raw, Problem):
-            problems.append(raw)
+            problems.setdefault(path, []).append(raw)
             continue
         bad = check_name(path)
-        if bad:
-            problems.append(Problem(f"{label}:{path}" if label else path, 0, 0, bad.message))
+        if bad:  # the readers judged the layout already: this is for other callers
+            problems.setdefault(path, []).append(Problem(f"{label}:{path}" if label else path, 0, 0, bad.message))
             continue
         try:
             sp, doc = parse_entry(raw, path, label)
         except InputError as exc:
-            problems.extend(exc.problems)
+            problems.setdefault(path, []).extend(exc.problems)
             continue
-        problems.extend(cross_check(sp, doc, policy))
+        crossed = cross_check(sp, doc, policy)
+        if crossed:
+            problems.setdefault(path, []).extend(crossed)
+            continue
         reg.entries[sp.id] = sp
         reg.docs[sp.id] = doc
         reg.blobs[path] = blob_sha(raw)
-    if problems:
-        raise InputError(problems=problems)
-    return reg
+    return reg, problems
 
 
 def read_file(root: Path, rel: str) -> bytes:
@@ -189,17 +259,20 @@ def read_file(root: Path, rel: str) -> bytes:
 
 
 def worktree_files(root: Path) -> list[tuple[str, bytes | Problem]] | None:
-    """The registry files of a working tree; None when there is no registry folder."""
+    """The registry files of a working tree; None when there is no registry folder.
+    Everything in the folder is judged by `layout`, as in git trees."""
     folder = root / FOLDER
-    if folder.is_symlink():
-        return [(FOLDER, Problem(FOLDER, 0, 0, "the registry folder is a symlink; it must be a real folder"))]
-    if not folder.is_dir():
+    try:
+        top = os.lstat(folder)
+    except FileNotFoundError:
         return None
-    files: list[tuple[str, bytes | Problem]] = []
-    for name in sorted(os.listdir(folder)):
-        rel = f"{FOLDER}/{name}"
-        if name.startswith(".") or not (name.endswith(".yaml") or name.endswith(".yml")):
-            continue
+    items = [(FOLDER, fs_kind(top.st_mode))]
+    if stat.S_ISDIR(top.st_mode):
+        with os.scandir(folder) as it:
+            items += [(f"{FOLDER}/{e.name}", fs_kind(e.stat(follow_symlinks=False).st_mode)) for e in it]
+    good, problems = layout(sorted(items))
+    files: list[tuple[str, bytes | Problem]] = list(problems)
+    for rel in good:
         try:
             files.append((rel, read_file(root, rel)))
         except InputError as exc:

@@ -53,9 +53,9 @@ class Rule:
         if self.text:
             out += ["", self.text]
         if self.source:
-            out += ["", *textwrap.wrap(f"Source: {self.source}", 88)]
+            out += ["", *textwrap.wrap(f"Source: {self.source}", 88, break_on_hyphens=False)]
         if self.fix:
-            out += ["", *textwrap.wrap(f"How to fix: {self.fix}", 88)]
+            out += ["", *textwrap.wrap(f"How to fix: {self.fix}", 88, break_on_hyphens=False)]
         if self.origin != "built-in":
             out += ["", f"Defined in {self.origin}."]
         return "\n".join(out) + "\n"
@@ -92,12 +92,49 @@ def parse(rule_id: str, doc: str | None, origin: str = "built-in", severity: str
 
 # -- the checks that are not pytest functions -------------------------------------------
 
+def policy_relaxed() -> None:
+    """The change relaxes the policy; it is judged by the stricter one.
+
+    A pull request cannot lower the bar it is judged by: `check` judges base..head by
+    the stricter of the base's and the head's `policies/policy.yaml`, setting by
+    setting (the longer `notice_period_days`, the shorter `notice_grace_days`, every
+    language and material field of both, the adequate countries and recognized
+    certifications common to both, the wider warning windows, the lower
+    `max_breach_notice_hours` and `due_diligence_max_age_days`), and reports each
+    relaxation at its line of the policy, so that it takes effect only once merged. A
+    change of the first language (which decides what a translation fix is) is reported
+    too. A tightening applies at once.
+
+    Severity: warning
+    Source: GDPR Art. 5(2) (accountability) and Art. 28(2): the rules a change is judged by are
+        not the change's to set; a relaxation is the privacy team's decision, reviewed as such.
+    Fix: Nothing, if the relaxation is intended and approved by the code owners: it applies once
+        merged.
+    """
+
+
+def waiver_new() -> None:
+    """A waiver added by the change (a warning, so that the reviewer sees it).
+
+    Waivers added in a pull request apply to it (an emergency replacement comes with its
+    waiver of `notice-period`), but each is reported, naming the check, the subprocessor
+    and the `approved_by`, so that the reviewer can check the approval. A waiver whose
+    terms change (a later `expires_on`, another approver) counts as new.
+
+    Severity: warning
+    Source: GDPR Art. 5(2) (accountability): an accepted exception is approved by someone who
+        can approve it.
+    Fix: Confirm the approval with the approver named; nothing to change in the files.
+    """
+
+
 def waiver_expired() -> None:
     """A waiver is past its `expires_on`: it no longer waives, and is itself an error.
 
     A waiver applies up to and including its `expires_on`. After that the finding it
     waived fails again, and the waiver is reported until it is deleted, so that no
-    exception outlives its approval unnoticed.
+    exception outlives its approval unnoticed. In the audit's replay, a past commit is
+    judged with the waivers of that commit, as they stood then.
 
     Severity: error
     Source: GDPR Art. 5(2) (accountability): an accepted risk is reviewed when its approval ends.
@@ -109,8 +146,12 @@ def waiver_expired() -> None:
 def waiver_unused() -> None:
     """A waiver matched no failure where it could have been used.
 
-    On a pull request, for waivers of subprocessors in scope; with `--all` and in the
-    audit, for waivers that waived nothing at head and nothing in the replay of history.
+    On a pull request, only waivers of the subprocessors in scope (those the change
+    touches) are judged; with `--all` and in the audit, a waiver that waived nothing at
+    head and nothing in the replay of the history. An emergency waiver of
+    `notice-period` is therefore reported once its subprocessor is live: it can be
+    deleted, and the audit stays green (the replay judges the past commit with the
+    waivers of that commit).
 
     Severity: warning
     Source: GDPR Art. 5(2) (accountability): the list of accepted exceptions stays true.
@@ -131,7 +172,7 @@ def waiver_expiring() -> None:
 
 
 def history_invalid() -> None:
-    """A file in an old commit of the registry's history cannot be read.
+    """A file already merged cannot be read: in an old commit, or at the base of a change.
 
     History cannot be rewritten: the audit and publish report the commit and the
     problem, and the entry keeps its last valid state (a broken commit never reads as a
@@ -139,12 +180,17 @@ def history_invalid() -> None:
     parse or fails the schema; a file under `registry/` that is not a regular `<id>.yaml`
     file (a submodule, a symlink, a file name with control characters or bytes that are
     not UTF-8); a committer date that cannot be used (malformed, or after the year 9999),
-    in which case the commit is dated as the one before it.
+    in which case the commit is dated as the one before it. At the base of a pull
+    request, an invalid entry does not block the change that fixes it: the change is
+    judged against the entry's last valid state in history (as absent when it never had
+    one), and an invalid base policy or waivers file is replaced by head's. Head is
+    always read strictly.
 
     Severity: warning
-    Source: subreg's own consistency rule: the replay of history is the audit trail.
-    Fix: Nothing to fix in the past commit; make sure the entry is valid at head. The warning stays as a
-        record.
+    Source: GDPR Art. 5(2) (accountability): the replay of history is the audit trail, and it
+        must be read whole.
+    Fix: Nothing to fix in the past commit; make sure the file is valid at head (the pull request
+        that fixes it passes). The warning stays as a record.
     """
 
 
@@ -201,7 +247,7 @@ def unused_subprocessor() -> None:
 
 
 DOCUMENTED: tuple[Callable[[], None], ...] = (
-    waiver_expired, waiver_unused, waiver_expiring, history_invalid,
+    policy_relaxed, waiver_new, waiver_expired, waiver_unused, waiver_expiring, history_invalid,
     undeclared_subprocessor, activation_before_notice, unused_subprocessor,
 )
 

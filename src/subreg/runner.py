@@ -45,10 +45,7 @@ def run(session: Session) -> list[fd.Finding]:
     from subreg import plugin
 
     root = session.project.root
-    targets = [str(BUILTIN)]
-    custom = root / "checks"
-    if custom.is_dir() and not custom.is_symlink():
-        targets.append(str(custom))
+    targets = [str(BUILTIN), *custom_checks(root)]
     args = [
         *targets, *CONFIG, "--rootdir", str(root),
         "-p", "subreg.plugin", "-p", "no:cacheprovider", "-p", "no:stepwise",
@@ -81,5 +78,22 @@ def run(session: Session) -> list[fd.Finding]:
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
         tail = buffer.getvalue().strip().splitlines()[-5:]
         raise InputError("the checks could not run: " + " | ".join(tail))
-    return fd.apply_waivers(session.findings, session.project.waivers, session.today)
+    scope = None if session.everything else set(session.scope)
+    return fd.apply_waivers(session.findings, session.project.waivers, session.today, scope,
+                            session.waivers_used)
+
+
+def custom_checks(root: Path) -> list[str]:
+    """The compliance repo's `checks/` folder, when it has one. Anything else by that
+    name (a symlink, a file) is refused rather than skipped: checks that silently do not
+    run would let a change through that they exist to stop."""
+    custom = root / "checks"
+    if custom.is_symlink():
+        raise InputError.at("checks", f"is a symlink (to {os.readlink(custom)!r}); the custom checks "
+                            "must be a real folder of the compliance repo")
+    if not custom.exists():
+        return []
+    if not custom.is_dir():
+        raise InputError.at("checks", "is not a folder; the custom checks live in a checks/ folder")
+    return [str(custom)]
 

@@ -1,15 +1,20 @@
-"""Everything a check run needs, prepared once: registries, changes, history, scope."""
+"""Everything a check run needs, prepared once: registries, changes, history, scope,
+the policy the change is judged by, and how its notices are dated."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
-from subreg import diff, history
+from subreg import diff, history, strictness, yamlio
+from subreg import findings as fd
+from subreg import registry as reg
+from subreg.dating import Dating, RangeDating
 from subreg.diff import Change
 from subreg.errors import InputError
 from subreg.findings import Finding
 from subreg.history import History
+from subreg.model import Policy, Waiver
 from subreg.project import WORKTREE, Project, Range
 from subreg.registry import Registry
 
@@ -23,9 +28,14 @@ class Session:
     changes: list[Change]
     history: History
     scope: list[str]  # ids the per-subprocessor checks run on
+    policy: Policy  # what the change is judged by: the stricter of base's and head's
+    dating: Dating
+    everything: bool = True  # --all (or the audit): every entry is in scope
     findings: list[Finding] = field(default_factory=list)
     passed: int = 0
     problems: list[str] = field(default_factory=list)  # broken custom checks
+    # waivers that waived something outside this run's checks (the audit's replay)
+    waivers_used: set[tuple[str, str]] = field(default_factory=set)
 
     def __repr__(self) -> str:
         # cheap: pytest puts the repr of a fixture in every failing assertion's message
@@ -38,28 +48,19 @@ class Session:
     def change_of(self, sp_id: str) -> Change | None:
         return next((c for c in self.changes if c.id == sp_id and c.new is not None), None)
 
-    def seen(self, change: Change) -> tuple[dt.date, str] | None:
-        """First commit (date, sha) that contains the head notice of `change`."""
-        if change.new is None or change.new.notice is None:
-            return None
-        found = self.history.notice_first_seen((change.id, change.old_id), change.new.notice)
-        if found is not None:
-            return found
-        if self.rng is None or self.rng.head == WORKTREE:
-            return (self.today, WORKTREE)
-        return None
-
 
 def _current(sp_retired: dt.date | None, today: dt.date) -> bool:
     return sp_retired is None or sp_retired > today
 
 
 def prepare(project: Project, base: str | None, head: str | None, everything: bool) -> Session:
-    """Resolve base..head, read both registries, diff them, and read the history of
-    the changed files only (a notice new in the change first appears in base..head)."""
+    """Resolve base..head, read both registries and policies, diff them, and read the
+    history of the changed files only (a notice new in the change first appears in
+    base..head)."""
     rng = project.resolve(base, head)
     base_reg, head_reg = project.pair(rng)
-    changes = diff.compare(base_reg, head_reg, project.policy)
+    policy, found = _policy(project, rng)
+    changes = diff.compare(base_reg, head_reg, policy, project.today)
     hist = History()
     fresh = [c for c in changes if c.notice_is_new]
     if fresh:
@@ -67,9 +68,37 @@ def prepare(project: Project, base: str | None, head: str | None, everything: bo
         if tip is not None and tip != rng.base:
             paths = sorted({p for c in fresh for p in (c.new.path if c.new else None,
                                                       c.old.path if c.old else None) if p})
-            hist = history.scan(project.git, project.policy, [f"^{rng.base}", tip], paths=paths)
+            hist = history.scan(project.git, policy, [f"^{rng.base}", tip], paths=paths)
+    found += [fd.make("history-invalid", "warning", None, p.path, p.line or 1, p.message)
+              for p in base_reg.warnings]
+    found += fd.new_waivers(_base_waivers(project, rng, found), project.waivers)
     scope = _scope(head_reg, changes, project.today, everything)
-    return Session(project, rng, head_reg, base_reg, changes, hist, scope)
+    return Session(project, rng, head_reg, base_reg, changes, hist, scope, policy,
+                   RangeDating(hist, project.today), everything, found)
+
+
+def _policy(project: Project, rng: Range) -> tuple[Policy, list[Finding]]:
+    """The stricter of base's and head's policy, and each relaxation as a finding."""
+    head = project.policy
+    base, problems = project.policy_at(rng.base)
+    found = [fd.make("history-invalid", "warning", None, p.path, p.line or 1,
+                     f"{p.message} (the base's policy is invalid: the change is judged by head's)")
+             for p in problems]
+    policy, relaxed = strictness.judge(base, head)
+    if relaxed:
+        doc = yamlio.loads(reg.read_file(project.root, reg.POLICY), reg.POLICY)
+        for r in relaxed:
+            line = doc.where((r.field,), key=True)[0] if isinstance(doc.data, dict) and r.field in doc.data else 1
+            found.append(fd.make("policy-relaxed", "warning", None, reg.POLICY, line, r.message))
+    return policy, found
+
+
+def _base_waivers(project: Project, rng: Range, found: list[Finding]) -> list[Waiver]:
+    waivers, problems = project.waivers_at(rng.base)
+    found += [fd.make("history-invalid", "warning", None, p.path, p.line or 1,
+                      f"{p.message} (the base's waivers are invalid: every waiver counts as new)")
+              for p in problems]
+    return waivers
 
 
 def _scope(head: Registry, changes: list[Change], today: dt.date, everything: bool) -> list[str]:
@@ -84,4 +113,6 @@ def standalone(project: Project) -> Session:
     try:
         return prepare(project, None, None, everything=True)
     except InputError:  # not a git repo, no default branch, shallow clone...
-        return Session(project, None, head, head, [], History(), _scope(head, [], project.today, True))
+        return Session(project, None, head, head, [], History(), _scope(head, [], project.today, True),
+                       project.policy, RangeDating(History(), project.today))
+

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from subreg import findings as fd
 from subreg import history, notices, runner, session
+from subreg.dating import MainlineDating
 from subreg.errors import EXIT_OK, EXIT_VIOLATIONS, InputError
 from subreg.history import History
 from subreg.options import Options, Outcome
@@ -25,7 +27,6 @@ from subreg.project import Project
 from subreg.registry import Registry
 from subreg.report import audit_md, github, text
 
-WAIVER_SOON_DAYS = 14
 UPCOMING_DAYS = 30
 ACTIVE_DAYS = 7
 RECENT_DAYS = 90
@@ -42,10 +43,9 @@ def run(opts: Options, out: Path | None) -> Outcome:
     sess = session.prepare(project, head, None, everything=True)
     hist = history.scan(git, project.policy, [head], replay_from=head)
     sess.history = hist
-    replayed = replay(hist, project, sess.registry)
+    replayed, sess.waivers_used = replay(hist, project, sess.registry)
     sess.findings.extend(replayed)
     found = runner.run(sess)
-    found = sorted(found + expiring_waivers(project), key=lambda f: f.sort_key)
     totals = fd.summary(found, sess.passed)
     today = project.today
     soon, active = upcoming(sess.registry, today), now_active(sess.registry, today)
@@ -71,41 +71,40 @@ def run(opts: Options, out: Path | None) -> Outcome:
     return Outcome(EXIT_VIOLATIONS if totals["failed"] else EXIT_OK, lines, warning or "")
 
 
-def replay(hist: History, project: Project, current: Registry) -> list[fd.Finding]:
-    """Notice violations of every first-parent commit, and invalid files in history."""
+def replay(hist: History, project: Project, current: Registry) -> tuple[list[fd.Finding], set[tuple[str, str]]]:
+    """Notice violations of every first-parent commit, and invalid files in history.
+
+    Each commit is judged with the waivers file of that commit (SPEC 3): a finding that
+    a waiver live on the commit's date covers is waived, for good, even once the waiver
+    has expired or been deleted. Returns the findings and the (check, subprocessor) of
+    what was waived, for waiver-unused."""
     out: list[fd.Finding] = []
+    used: set[tuple[str, str]] = set()
     reported: set[tuple[str, str, str]] = set()
+    dating = MainlineDating(hist)
     for step in hist.steps:
         for change in step.changes:
-            seen = None
-            if change.new is not None and change.new.notice is not None:
-                seen = hist.notice_first_seen((change.id, change.old_id), change.new.notice)
-            for check, verdict in notices.evaluate(change, project.policy, seen).items():
+            verdicts = notices.evaluate(change, project.policy, dating.evidence(change), step.date)
+            for check, verdict in verdicts.items():
                 key = (check, change.id, step.sha)
                 if key in reported:
                     continue
                 reported.add(key)
                 line = current.line(change.id, *verdict.field) if change.id in current else 1
-                out.append(fd.make(
-                    check, "error", change.id, f"registry/{change.id}.yaml", line,
-                    f"commit {step.sha[:12]} ({step.date}): {verdict.message}",
-                ))
+                finding = fd.make(check, "error", change.id, f"registry/{change.id}.yaml", line,
+                                  f"commit {step.sha[:12]} ({step.date}): {verdict.message}")
+                waiver = next((w for w in step.waivers if w.check == check and w.subprocessor == change.id
+                               and w.expires_on >= step.date), None)
+                if waiver is not None:
+                    used.add((check, change.id))
+                    finding = replace(finding, outcome="waived", message=(
+                        f"{finding.message} (waived by the waiver of that commit, approved by "
+                        f"{waiver.approved_by} until {waiver.expires_on})"))
+                out.append(finding)
     for sha, problem in hist.problems:
         out.append(fd.make("history-invalid", "warning", None, problem.path,
                            problem.line or 1, f"commit {sha[:12]}: {problem}"))
-    return out
-
-
-def expiring_waivers(project: Project) -> list[fd.Finding]:
-    today = project.today
-    out = []
-    for w in project.waivers:
-        left = (w.expires_on - today).days
-        if 0 <= left <= WAIVER_SOON_DAYS:
-            out.append(fd.make("waiver-expiring", "warning", None, "policies/waivers.yaml", 1,
-                               f"waiver of {w.check} for {w.subprocessor} expires on "
-                               f"{w.expires_on}, in {left} days"))
-    return out
+    return out, used
 
 
 def upcoming(reg: Registry, today: dt.date) -> list[dict[str, Any]]:

@@ -48,6 +48,7 @@ FILES = {
     ".github/workflows/subreg-gate.yml": "init-workflow-gate.yml.j2",
     ".github/workflows/subreg-nightly.yml": "init-workflow-nightly.yml.j2",
     ".github/dependabot.yml": "init-dependabot.yml.j2",
+    ".github/CODEOWNERS": "init-CODEOWNERS.j2",
     ".pre-commit-config.yaml": "init-pre-commit-config.yaml.j2",
     "README.md": "init-README.md.j2",
     ".gitignore": "init-gitignore.j2",

@@ -22,14 +22,15 @@ def run(opts: Options, base: str | None, head: str | None, out: Path) -> Outcome
     project = opts.project()
     rng = project.resolve(base, head)
     old, new = project.pair(rng)
-    changes = diff.compare(old, new, project.policy)
+    changes = diff.compare(old, new, project.policy, project.today)
     facts = notice.build_facts(changes, old, new, project.policy, project.today,
                                rng.base, rng.head)
     span = f"{rng.base_label}..{rng.head_label}"
+    err = "".join(f"warning: {p}\n" for p in old.warnings)
     if facts is None:
         warning = github.add_to_summary(f"## Customer notice\n\nNothing to announce in `{github.cell(span)}`: "
                                         "no notice drafts written.\n")
-        return Outcome(EXIT_OK, f"nothing to announce in {span}: no notice drafts written\n", warning or "")
+        return Outcome(EXIT_OK, f"nothing to announce in {span}: no notice drafts written\n", err + (warning or ""))
     files = notice.render(facts, project.root, project.policy)
     write_tree(out, files)
     # Reviewers read the first language's draft in the job summary, without downloading it.
@@ -38,4 +39,4 @@ def run(opts: Options, base: str | None, head: str | None, out: Path) -> Outcome
     counts = ", ".join(f"{len(facts[k])} {k}" for k in ("added", "changed", "removed"))
     lines = [f"notice drafts for {span} ({counts}) written to {out}:"]
     lines += [f"  {out / name}" for name in files]
-    return Outcome(EXIT_OK, "\n".join(lines) + "\n", warning or "")
+    return Outcome(EXIT_OK, "\n".join(lines) + "\n", err + (warning or ""))

@@ -68,7 +68,7 @@ def timestamp(epoch: int) -> str:
     return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _event(step: Step, change: diff.Change, material: set[str]) -> Event | None:
+def _event(step: Step, change: diff.Change, policy: Policy) -> Event | None:
     old, new = change.old, change.new
     if change.kind == "added" and new is not None:
         if change.baseline:
@@ -80,7 +80,7 @@ def _event(step: Step, change: diff.Change, material: set[str]) -> Event | None:
         return None
     if new.retired_on is not None and new.retired_on != old.retired_on:
         return Event("retired", step.sha, step.time, new)
-    found = diff.material_changes(old, new, change.changed, material)
+    found = diff.material_changes(old, new, change.changed, policy)
     fields = tuple(f for f in Subprocessor.model_fields if f in found)
     if fields:
         return Event("changed", step.sha, step.time, new, fields, _effective(change))
@@ -95,11 +95,10 @@ def _effective(change: diff.Change) -> dt.date | None:
 
 def events(steps: list[Step], policy: Policy) -> list[Event]:
     """The feed's entries, newest first (latest commit first; by id within a commit)."""
-    material: set[str] = set(policy.material_fields)
     out = []
     for step in reversed(steps):
         for change in step.changes:
-            event = _event(step, change, material)
+            event = _event(step, change, policy)
             if event is not None:
                 out.append(event)
     return out

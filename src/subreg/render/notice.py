@@ -54,6 +54,7 @@ from subreg import chain
 from subreg.diff import Change
 from subreg.errors import InputError
 from subreg.model import Policy, Subprocessor
+from subreg.notices import required_period
 from subreg.registry import Registry
 from subreg.render import env as envmod
 
@@ -169,7 +170,7 @@ def build_facts(changes: list[Change], old: Registry, new: Registry, policy: Pol
     effective = min((i["effective_on"] for i in fresh), default=None)
     deadline: str | None = None
     if added or changed:
-        day = dt.date.fromisoformat(announced) + dt.timedelta(days=policy.notice_period_days)
+        day = dt.date.fromisoformat(announced) + dt.timedelta(days=required_period(policy))
         if effective is not None:
             day = min(day, dt.date.fromisoformat(effective))
         deadline = day.isoformat()
