@@ -387,6 +387,9 @@ class Policy(_Strict):
         default_factory=lambda: list(_defaults()["recognized_certifications"])
     )
     scan: ScanPolicy = Field(default_factory=ScanPolicy)
+    # What happens when a customer objects (e.g. the right to terminate the affected
+    # service), per language: shown in notice drafts and on the public page.
+    objection_process: LangText | None = None
 
     @model_validator(mode="after")
     def _unique_languages(self) -> Policy:

@@ -81,6 +81,7 @@ RULES: dict[str, Rule] = {
     "adequate_countries": _common,
     "recognized_certifications": _common,
     "scan": _scan,
+    "objection_process": _head,  # what customers are told of the process, not a bar
 }
 
 
