@@ -40,7 +40,8 @@ _NO_DATA = {
 }
 _LEGAL_FORMS = [f.split() for f in (
     "inc", "incorporated", "llc", "l l c", "ltd", "limited", "plc", "gmbh", "ag", "sa", "s a",
-    "sas", "sarl", "bv", "b v", "nv", "n v", "corp", "corporation", "co", "pty", "ab", "oy", "oyj",
+    "sas", "sarl", "bv", "b v", "nv", "n v", "corp", "corporation", "co", "pty", "ab", "as", "asa", "aps",
+    "oy", "oyj",
     "spa", "s p a", "srl", "s r l", "kk", "lp", "llp", "ulc", "unlimited company", "se",
 )]
 MAX_ID = 64
