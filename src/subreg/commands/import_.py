@@ -16,7 +16,7 @@ from pathlib import Path
 
 from subreg import registry
 from subreg.errors import EXIT_OK, InputError, SubregError
-from subreg.importer import columns, csvfile, entries, markdown, report, xlsxfile, yamlout
+from subreg.importer import columns, csvfile, drafts, entries, markdown, report, xlsxfile, yamlout
 from subreg.importer.source import Source
 from subreg.model import Subprocessor
 from subreg.options import Options, Outcome
@@ -77,29 +77,29 @@ def run(opts: Options, file: Path, out: Path, languages: str | None, report_path
     project = _project(opts)
     tables = entries.read_tables(source)
     langs, said = _languages(languages, project, tables)
-    drafts = entries.drafts(source, tables, langs)
+    found = drafts.build(source, tables, langs)
 
-    existing = [d.id for d in drafts if (out / f"{d.id}.yaml").exists() or (out / f"{d.id}.yaml").is_symlink()]
+    existing = [d.id for d in found if (out / f"{d.id}.yaml").exists() or (out / f"{d.id}.yaml").is_symlink()]
     if existing:
         raise InputError(f"{out}: {', '.join(f'{i}.yaml' for i in existing)} already "
                          f"exist{'s' if len(existing) == 1 else ''}; subreg import writes only new files "
                          "(import into another folder, or move them away)")
     files: dict[str, str | bytes] = {}
     parsed = {}
-    for d in drafts:
+    for d in found:
         text = yamlout.render(d, source.name)
         path = str(out / f"{d.id}.yaml")
         try:
             sp, doc = registry.parse_entry(text.encode(), path)
         except InputError as exc:
             raise SubregError(f"subreg import made an invalid file for {d.name!r} ({exc})") from None
-        if _public(sp) != _public(entries.validate(source, d)):
+        if _public(sp) != _public(drafts.validate(source, d)):
             raise SubregError(f"subreg import wrote {path} so that it reads back differently")
         files[f"{d.id}.yaml"] = text
         parsed[d.id] = (sp, doc)
     verdicts = report.judge(project, langs, opts.today, parsed)
     write_tree(out, files)
-    text = report.render(source, tables, drafts, verdicts, out, said)
+    text = report.render(source, tables, found, verdicts, out, said)
     if report_path is not None:
         write_atomic(report_path, text)
     return Outcome(EXIT_OK, text)

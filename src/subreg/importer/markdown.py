@@ -27,7 +27,8 @@ def _inline_text(token: Any) -> str:
 
 def _cell_columns(line: str, count: int) -> list[int]:
     """1-based character columns where each of a table row's `count` cells starts; zeros
-    when the row is written in a way this simple scan does not follow."""
+    when the row is written in a way this simple scan does not follow. As in GitHub's
+    tables, only an escaped pipe does not split cells (not even inside a code span)."""
     starts: list[int] = []
     i, n = 0, len(line)
     while i < n and line[i] == " ":
@@ -35,16 +36,14 @@ def _cell_columns(line: str, count: int) -> list[int]:
     if i < n and line[i] == "|":
         i += 1
     begin = i
-    escaped = code = False
+    escaped = False
     while i <= n:
         ch = line[i] if i < n else "|"
         if escaped:
             escaped = False
         elif ch == "\\":
             escaped = True
-        elif ch == "`":
-            code = not code
-        elif ch == "|" and not code:
+        elif ch == "|":
             segment = line[begin:i]
             if i < n or segment.strip():
                 starts.append(begin + len(segment) - len(segment.lstrip()) + 1)
