@@ -232,6 +232,16 @@ def test_workbook_shapes(run, tmp_path) -> None:
     assert (code, err) == (2, "v.xlsx:2:2: a cell of 2,001 characters; the limit is 2,000\n")
 
 
+def test_a_far_cell_is_not_a_million_rows(run, tmp_path) -> None:
+    book = openpyxl.Workbook()
+    book.active.append(["name"])
+    book.active["A1048576"] = "far"
+    book.save(tmp_path / "made.xlsx")
+    code, err = _xlsx_run(run, tmp_path, (tmp_path / "made.xlsx").read_bytes())
+    assert (code, err) == (2, "v.xlsx:50001: the first worksheet runs past row 50,000; a list of subprocessors "
+                              "is shorter\n")
+
+
 def test_source_limits_are_checked_before_reading(tmp_path) -> None:
     path = tmp_path / "big.csv"
     path.write_bytes(b"x" * 11)

@@ -103,7 +103,7 @@ def test_full_ids_keep_the_legal_form() -> None:
 @pytest.mark.parametrize("text", [
     "NO", "no", "Yes", "on", "~", "null", "", "1.0", "1e3", "0o17", "0x1F", "2024-01-01", "12:30", "a: b",
     "a #b", "#x", "- x", "-", "'q'", '"q"', "[x]", "{x}", "x, y", "@x", "%x", "`x`", "!x", "&x", "*x", "|x", ">x",
-    "Let's Encrypt", "back\\slash", "Données traitées", "1Password", "e", " padded ", "ends:", "?x", "x\u00a0y",
+    "Let's Encrypt", "back\\slash", "Données traitées", "1Password", "e", " padded ", "ends:", "?x", "x\u00a0y", "...", "---",
 ])
 def test_every_scalar_reads_back_as_written(text) -> None:
     for flow in (False, True):
@@ -216,3 +216,85 @@ def test_ids_that_clash_with_an_id_column(run, tmp_path) -> None:
     assert r.code == 0, r.err
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["acme-2.yaml", "acme.yaml"]
     assert "  id: id 'acme-2', not 'acme', which would also be the id of 'Bolt'\n" in r.out
+
+
+def test_workbook_values_become_text(run, tmp_path) -> None:
+    import datetime as dt
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["name", "purpose", "dpa_signed_on", "personal_data", "locations"])
+    book.active.append(["Acme", 2.5, dt.date(2024, 1, 2), "yes", "DE"])
+    book.active.append([3.0, "Hosting", None, False, "FR"])
+    book.save(tmp_path / "v.xlsx")
+    r = run("--today", "2026-12-01", "import", "v.xlsx", "--out", "out")
+    assert r.code == 0, r.err
+    acme = (tmp_path / "out" / "acme.yaml").read_text(encoding="utf-8")
+    assert '  en: "2.5"\n' in acme and "dpa_signed_on: 2024-01-02\n" in acme and "personal_data: true\n" in acme
+    assert 'name: "3"\n' in (tmp_path / "out" / "3.yaml").read_text(encoding="utf-8")
+    book.active.append(["Bolt", "Mail", dt.datetime(2024, 1, 2, 10, 30), True, "DE"])
+    book.save(tmp_path / "v.xlsx")
+    r = run("import", "v.xlsx", "--out", "out2")
+    assert (r.code, r.err) == (2, "v.xlsx:4:3: dpa_signed_on: '2024-01-02T10:30:00' is not a date: write it as "
+                               "YYYY-MM-DD\n")
+
+
+@pytest.mark.parametrize(("page", "expected"), [
+    ("| Integration | Location |\n|---|---|\n| Chatty<br>Pro | US |\n", ("chatty-pro.yaml", "tier: integration\n")),
+    ("  | Subprocessor | Location |\n  |---|---|\n  | Acme | US |\n", ("acme.yaml", "name: Acme\n")),
+])
+def test_markdown_forms(run, tmp_path, page, expected) -> None:
+    (tmp_path / "v.md").write_text(page, encoding="utf-8")
+    r = run("import", "v.md", "--out", "out")
+    assert r.code == 0, r.err
+    assert expected[1] in (tmp_path / "out" / expected[0]).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("name", "text", "message"), [
+    ("v.md", "| Region | Location |\n|---|---|\n| EU | DE |\n",
+     "v.md: no recognisable table: found 1 table(s), none with a subprocessor name column"),
+    ("v.md", "| Subprocessor | Location |\n|---|---|\n| Acme | US |\n\n| Sous-traitant | Localisation |\n"
+     "|---|---|\n| Acme | Atlantide |\n", "v.md:7:10: unknown location 'Atlantide'"),
+    ("v.md", "## Integrations\n\n| Integration | Opt-in Required |\n|---|---|\n| Acme | Yes |\n\n"
+     "## Intégrations\n\n| Intégration | Opt-in requis |\n|---|---|\n| Acme | Peut-être |\n",
+     "v.md:11:10: 'Peut-être' is not a yes/no answer"),
+    ("v.csv", "name,Purpose (xx)\nAcme,x\n", "v.csv:1:2: unknown column 'Purpose (xx)'"),
+])
+def test_more_bad_input(run, tmp_path, name, text, message) -> None:
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    r = run("import", name, "--out", "out")
+    assert r.code == 2
+    assert r.err.startswith(message), r.err
+    assert not (tmp_path / "out").exists()
+
+
+def test_csv_forms(run, tmp_path) -> None:
+    (tmp_path / "v.csv").write_text(
+        '"Name","Tier",,"purpose_fr","Certifications","Location"\n\n'
+        '"Bolt, Inc.",infrastructure,,Hébergement,"ISO 27001,,",DE\n', encoding="utf-8")
+    r = run("import", "v.csv", "--out", "out", "--languages", "fr")
+    assert r.code == 0, r.err
+    bolt = (tmp_path / "out" / "bolt.yaml").read_text(encoding="utf-8")
+    assert "name: Bolt, Inc.\n" in bolt and "purpose:\n  fr: Hébergement\n" in bolt
+    assert "certifications:\n  - name: ISO 27001\n" in bolt
+
+
+def test_an_entry_that_passes_every_check(run, tmp_path) -> None:
+    (tmp_path / "v.csv").write_text("name,tier,locations,purpose,data_processed\n"
+                                    "Bolt,infrastructure,DE,Hosting,No customer data\n", encoding="utf-8")
+    r = run("--today", "2026-12-01", "import", "v.csv", "--out", "out")
+    assert r.code == 0, r.err
+    assert "  check: passes every check\n" in r.out
+    assert r.out.endswith("1 files written to out; all 1 entries pass subreg's checks\n")
+
+
+def test_a_compliance_repo_outside_git(run, tmp_path) -> None:
+    from conftest import POLICY, dump
+
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "policy.yaml").write_text(dump(POLICY), encoding="utf-8")
+    (tmp_path / "v.csv").write_text("name,location\nAcme,DE\n", encoding="utf-8")
+    r = run("import", "v.csv", "--out", "registry")
+    assert r.code == 0, r.err
+    assert "  judged: not a git repository: the entries will be the registry's baseline\n" in r.out

@@ -143,8 +143,6 @@ def hint(header: str) -> str:
     """` (did you mean 'X'?)` for a misspelt header, else ''."""
     names = [*FIELDS, *_vocabulary()]
     close = difflib.get_close_matches(normalize(header), names, n=1, cutoff=0.75)
-    if not close:
-        close = difflib.get_close_matches(header.strip(), names, n=1, cutoff=0.75)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 

@@ -25,6 +25,7 @@ MAX_MEMBERS = 2000
 MAX_INFLATED = 100 * 1024 * 1024  # all members together, inflated
 MAX_RATIO = 100  # inflated / compressed, for members over RATIO_FLOOR
 RATIO_FLOOR = 1024 * 1024
+MAX_SHEET_ROWS = 50_000  # rows read, blank ones included: a cell at row 1,048,576 costs a million
 
 
 def _check_zip(raw: bytes, display: str) -> None:
@@ -92,6 +93,9 @@ def read(path: Path, display: str) -> Source:
                 sheet = sheets[0]
                 for number, values in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True),
                                                 start=1):
+                    if number > MAX_SHEET_ROWS:
+                        raise InputError.at(display, f"the first worksheet runs past row {MAX_SHEET_ROWS:,}; "
+                                            "a list of subprocessors is shorter", number)
                     texts = [_text(v) for v in values]
                     if not any(t.strip() for t in texts):
                         continue
