@@ -42,7 +42,7 @@ MD_NO_PARTNER = """\
 | **Acme SAS** | US | Analyses |
 """
 
-# One case per class of bad input, each through the installed wheel.
+# One case per class of bad input, each through the installed wheel and in-process.
 CASES = {
     "unknown column": ("v.csv", b"name,location,notes\nAcme,DE,x\n",
                        "v.csv:1:3: unknown column 'notes'; " + KNOWN_TAIL),
@@ -73,11 +73,13 @@ CASES = {
 }
 
 
+@pytest.mark.parametrize("runner", ["installed", "run"])
 @pytest.mark.parametrize("case", list(CASES))
-def test_bad_input_end_to_end(installed, tmp_path, case) -> None:
+def test_bad_input_end_to_end(request, tmp_path, case, runner) -> None:
     name, content, message = CASES[case]
     (tmp_path / name).write_bytes(content)
-    r = installed("import", name, "--out", "out", cwd=tmp_path)
+    invoke = request.getfixturevalue(runner)
+    r = invoke("import", name, "--out", "out", **({"cwd": tmp_path} if runner == "installed" else {}))
     assert (r.code, r.out, r.err) == (2, "", message)
     assert not (tmp_path / "out").exists()
 
@@ -247,3 +249,19 @@ def test_source_limits_are_checked_before_reading(tmp_path) -> None:
     path.write_bytes(b"x" * 11)
     with pytest.raises(Exception, match="file is 11 bytes; the limit is 10"):
         source.read_bytes(path, "big.csv", 10)
+
+
+def test_a_file_that_would_not_read_back_is_a_bug_not_a_write(run, tmp_path, monkeypatch) -> None:
+    from subreg.importer import yamlout
+
+    (tmp_path / "v.csv").write_text("name,location,purpose\nAcme,DE,Analytics\n", encoding="utf-8")
+    monkeypatch.setattr(yamlout, "render", lambda draft, name: "name: [\n")
+    r = run("import", "v.csv", "--out", "out")
+    assert r.code == 3
+    assert r.err.startswith("subreg: internal error: subreg import made an invalid file for 'Acme' (out/acme.yaml:")
+    monkeypatch.setattr(yamlout, "render", lambda draft, name: "name: Acme\ntier: core\npersonal_data: true\n"
+                        "locations: [DE]\npurpose: {}\ndata_processed: {}\n")
+    r = run("import", "v.csv", "--out", "out")
+    assert (r.code, r.err) == (3, "subreg: internal error: subreg import wrote out/acme.yaml so that it reads "
+                               "back differently\n")
+    assert not (tmp_path / "out").exists()
