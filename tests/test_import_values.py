@@ -286,7 +286,10 @@ def test_an_entry_that_passes_every_check(run, tmp_path) -> None:
     r = run("--today", "2026-12-01", "import", "v.csv", "--out", "out")
     assert r.code == 0, r.err
     assert "  check: passes every check\n" in r.out
-    assert r.out.endswith("1 files written to out; all 1 entries pass subreg's checks\n")
+    assert r.out.startswith("subreg import: 1 entry from v.csv into out\n")
+    assert "  read: the table of v.csv: core (not stated), en, 1 row\n" not in r.out
+    assert "  read: the table of v.csv: tier column, en, 1 row\n" in r.out
+    assert r.out.endswith("1 file written to out; every entry passes subreg's checks\n")
 
 
 def test_a_compliance_repo_outside_git(run, tmp_path) -> None:

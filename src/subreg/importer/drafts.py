@@ -63,7 +63,8 @@ def _draft(source: Source, group: list[Row], langs: list[str]) -> Draft:
             texts.setdefault(text_key, c)
     origin.update(texts)
     read_langs = tuple(dict.fromkeys([first.table.lang, *langs]))
-    _personal_data(source, draft, first, texts)
+    titles = {k: v for row in reversed(group) for k, v in row.titles.items()}
+    _personal_data(source, draft, first, texts, titles)
     _opt_in(source, draft, first)
     _locations(source, draft, group, read_langs)
     for name in TEXT_FIELDS:
@@ -81,7 +82,8 @@ def _draft(source: Source, group: list[Row], langs: list[str]) -> Draft:
     return draft
 
 
-def _personal_data(source: Source, draft: Draft, row: Row, texts: dict[tuple[str, str], Cell]) -> None:
+def _personal_data(source: Source, draft: Draft, row: Row, texts: dict[tuple[str, str], Cell],
+                   titles: dict[Any, str]) -> None:
     cells = row.cells
     if "personal_data" in cells:
         try:
@@ -93,8 +95,7 @@ def _personal_data(source: Source, draft: Draft, row: Row, texts: dict[tuple[str
                 None)
     if said is not None:
         draft.fields["personal_data"] = False
-        title = next((r.titles[said] for r in [row] if said in r.titles), "")
-        draft.trailing["personal_data"] = f'source: "{title + ": " if title else ""}{texts[said].text}"'
+        draft.trailing["personal_data"] = f'source: "{titles[said]}: {texts[said].text}"'
     else:
         draft.fields["personal_data"] = True
         draft.trailing["personal_data"] = "not stated in the source: true unless it sees no customer data"
@@ -146,7 +147,7 @@ def _certifications(source: Source, draft: Draft, group: list[Row]) -> None:
         found = values.certifications(cells["certifications"].text)
         names, mechanisms = found.names, found.mechanisms
         comments += found.notes
-        if [n for n in names] != [i.strip() for i in re.split(r"[,;]", cells["certifications"].text) if i.strip()]:
+        if names != [i.strip() for i in re.split(r"[,;]", cells["certifications"].text) if i.strip()]:
             comments.insert(0, f'Source: "{cells["certifications"].text}".')
     if "transfer_mechanisms" in cells:
         more, notes = values.mechanisms(cells["transfer_mechanisms"].text)

@@ -88,25 +88,29 @@ def judge(project: Project | None, languages: list[str], today: dt.date,
     return verdicts
 
 
+def _count(n: int, word: str, words: str = "") -> str:
+    return f"{n} {word if n == 1 else words or word + 's'}"
+
+
 def summary(verdicts: Verdicts, total: int) -> str:
     lacking = sum(1 for fs in verdicts.by_id.values() if any(f.outcome == "failed" for f in fs))
     counts = Counter(f.check for fs in verdicts.by_id.values() for f in fs if f.outcome == "failed")
     if not lacking:
-        return f"all {total} entries pass subreg's checks"
+        return "every entry passes subreg's checks"
     listed = ", ".join(f"{check} {n}" for check, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    return (f"{lacking} of {total} entries still lack something for `subreg check` to pass "
-            f"(entries per check: {listed})")
+    return (f"{lacking} of {_count(total, 'entry', 'entries')} still lack something for "
+            f"`subreg check` to pass (entries per check: {listed})")
 
 
 def render(source: Source, tables: list[ReadTable], drafts: list[Draft], verdicts: Verdicts, out: Path,
            languages: str) -> str:
     """The report: what was read, then each entry with what the source left out and what
     `subreg check` would still report."""
-    lines = [f"subreg import: {len(drafts)} entries from {source.display} into {out}",
+    lines = [f"subreg import: {_count(len(drafts), 'entry', 'entries')} from {source.display} into {out}",
              f"  languages: {languages}"]
     for t in tables:
         tier = "tier column" if t.has_tier_column else t.tier or "core (not stated)"
-        lines.append(f"  read: {t.table.where}: {tier}, {t.lang}, {len(t.table.rows)} rows")
+        lines.append(f"  read: {t.table.where}: {tier}, {t.lang}, {_count(len(t.table.rows), 'row')}")
     lines.append(f"  judged: {verdicts.context}")
     lines += [f"  note: {n}" for n in source.notes]
     for d in drafts:
@@ -122,8 +126,10 @@ def render(source: Source, tables: list[ReadTable], drafts: list[Draft], verdict
         for f in found:
             label = "error" if f.outcome == "failed" else "warning"
             lines.append(f"  check: {f.path}:{f.line}: [{label}] {f.check}: {f.message}")
-        if not any(f.outcome == "failed" for f in found):
+        if not found:
             lines.append("  check: passes every check")
+        elif not any(f.outcome == "failed" for f in found):
+            lines.append("  check: no error (warnings only)")
     lines.append("")
-    lines.append(f"{len(drafts)} files written to {out}; {summary(verdicts, len(drafts))}")
+    lines.append(f"{_count(len(drafts), 'file')} written to {out}; {summary(verdicts, len(drafts))}")
     return "\n".join(lines) + "\n"
