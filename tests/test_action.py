@@ -57,14 +57,18 @@ def expression_values(inputs: dict[str, str], outputs: dict[str, dict[str, str]]
     for sid, outs in outputs.items():
         values.update({f"steps.{sid}.outputs.{k}": v for k, v in outs.items()})
     values["github.event.pull_request.base.sha"] = base_sha
+    values["github.event.merge_group.base_sha"] = ""
     return values
 
 
 def resolve(value: Any, values: dict[str, str]) -> str:
     def sub(m: re.Match[str]) -> str:
         key = m[1].strip()
-        assert key in values, f"the test has no value for ${{{{ {key} }}}}"
-        return values[key]
+        for operand in (o.strip() for o in key.split("||")):
+            assert operand in values, f"the test has no value for ${{{{ {operand} }}}}"
+            if values[operand]:
+                return values[operand]
+        return ""
 
     return re.sub(r"\$\{\{(.+?)\}\}", sub, str(value))
 
@@ -76,8 +80,8 @@ class Runner:
         self.tmp, self.action_path, self.workspace, self.base_sha = tmp, action_path, workspace, base_sha
         self.temp = tmp / "runner-temp"
         self.temp.mkdir(exist_ok=True)
-        self.summary = tmp / "step-summary.md"
-        self.summary.write_text("", encoding="utf-8")
+        self.steps_run = 0
+        self.summary = tmp / "step-summary-0.md"  # each step gets a job-summary file of its own
         self.outputs: dict[str, dict[str, str]] = {
             # what actions/setup-python gives: a Python to build the virtualenv with
             "python": {"python-path": str(Path(sys.base_prefix) / "bin" / "python3")},
@@ -87,6 +91,9 @@ class Runner:
         spec = step(step_id)
         assert spec["shell"] == "bash"
         values = expression_values(inputs, self.outputs, self.base_sha)
+        self.steps_run += 1
+        self.summary = self.tmp / f"step-summary-{self.steps_run}.md"
+        self.summary.write_text("", encoding="utf-8")
         output = self.tmp / f"output-{step_id}"
         output.write_text("", encoding="utf-8")
         env = {k: v for k, v in os.environ.items()
@@ -145,12 +152,14 @@ def test_the_action_installs_subreg_and_gates_a_pull_request(action_copy: Path, 
     assert code == 0, log
     outputs = job.outputs["run"]
     reports = workspace / "subreg-reports"
+    kept = job.temp / "subreg-summary" / "00-check.md"
     assert outputs == {"exit-code": "0", "report-dir": str(reports), "sarif": str(reports / "subreg.sarif"),
-                       "junit-xml": str(reports / "junit.xml")}
+                       "junit-xml": str(reports / "junit.xml"), "summary": str(kept)}
     assert (reports / "subreg.sarif").is_file() and (reports / "junit.xml").is_file()
     assert f"subreg check {base}..worktree: 1 change(s), 1 subprocessor(s) in scope" in log
     summary = job.summary.read_text(encoding="utf-8")
     assert summary.startswith("## subreg check") and "**passed**" in summary
+    assert kept.read_text(encoding="utf-8") == summary  # kept for the pull-request comment
 
     # a second run of the install step in the same job reuses the virtualenv
     marker = job.temp / "subreg-venv" / "kept"
@@ -168,6 +177,7 @@ def test_the_action_installs_subreg_and_gates_a_pull_request(action_copy: Path, 
     assert "::error file=registry/gamma.yaml,line=1,title=notice-required::" in log
     assert (reports / "subreg.sarif").is_file()
     assert "**failed**" in job.summary.read_text(encoding="utf-8")
+    assert job.outputs["run"]["summary"] == str(job.temp / "subreg-summary" / "01-check.md")
 
     code, log = job.run_step("run", command="check", **{"fail-on-violations": "false"})
     assert code == 0 and job.outputs["run"]["exit-code"] == "1", log

@@ -225,3 +225,28 @@ def test_generated_pre_commit_config_names_our_hook(created: Path) -> None:
     [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     [repo] = config["repos"]
     assert [h["id"] for h in repo["hooks"]] == [hook["id"]]
+
+
+def test_generated_api_scripts_are_this_repositorys(created: Path) -> None:
+    """The generated jobs that call GitHub's API run the same scripts as this repository's
+    workflows, which the suite runs against a local API server (test_workflows.py)."""
+    ours_gate = yaml.safe_load((ROOT / ".github" / "workflows" / "pr-gate.yml").read_text(encoding="utf-8"))
+    ours_nightly = yaml.safe_load((ROOT / ".github" / "workflows" / "nightly-audit.yml").read_text(encoding="utf-8"))
+    gate = yaml.safe_load((created / ".github" / "workflows" / "subreg-gate.yml").read_text(encoding="utf-8"))
+    nightly = yaml.safe_load((created / ".github" / "workflows" / "subreg-nightly.yml").read_text(encoding="utf-8"))
+    for theirs, ours, job in ((gate, ours_gate, "comment"), (nightly, ours_nightly, "tracking-issue"),
+                              (nightly, ours_nightly, "close-tracking-issue")):
+        assert theirs["jobs"][job]["steps"][-1]["run"] == ours["jobs"][job]["steps"][-1]["run"], job
+        assert theirs["jobs"][job]["permissions"] == ours["jobs"][job]["permissions"], job
+        assert theirs["jobs"][job]["steps"][-1]["env"] == ours["jobs"][job]["steps"][-1]["env"], job
+    assert "merge_group" in gate[True] and gate[True]["pull_request"] == {"branches": ["main"]}
+    assert nightly["jobs"]["deploy-pages"]["permissions"] == {"pages": "write", "id-token": "write"}
+
+
+def test_generated_dependabot_updates_the_pinned_actions(created: Path) -> None:
+    doc = yaml.safe_load((created / ".github" / "dependabot.yml").read_text(encoding="utf-8"))
+    assert doc["version"] == 2
+    assert [(u["package-ecosystem"], u["directory"]) for u in doc["updates"]] == [("github-actions", "/")]
+    proc = subprocess.run([str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.dependabot",
+                           str(created / ".github" / "dependabot.yml")], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from conftest import INSTALLED_BIN, ROOT, Repo, dump, entry
+from github_api import TOKEN, GitHubAPI
 
 BIN = Path(sys.executable).parent
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
@@ -119,21 +120,46 @@ def test_permissions_are_granted_per_job(path: Path) -> None:
         assert isinstance(job.get("timeout-minutes"), int), f"{job_id}: no timeout"
         grants = job["permissions"]
         assert all(level in ("read", "none") for scope, level in grants.items()
-                   if (scope, job_id) not in {("security-events", "code-scanning"),
-                                              ("issues", "tracking-issue")}), f"{job_id}: {grants}"
+                   if (scope, job_id) not in WRITE_GRANTS), f"{job_id}: {grants}"
+
+
+# (scope, job) of every write grant: nowhere else.
+WRITE_GRANTS = {("security-events", "code-scanning"), ("pull-requests", "comment"),
+                ("issues", "tracking-issue"), ("issues", "close-tracking-issue"),
+                ("pages", "deploy-pages"), ("id-token", "deploy-pages")}
 
 
 def test_write_grants_are_where_they_are_needed_and_nowhere_else() -> None:
     gate, nightly = workflow("pr-gate.yml"), workflow("nightly-audit.yml")
     assert gate["jobs"]["gate"]["permissions"] == {"contents": "read"}
     assert gate["jobs"]["code-scanning"]["permissions"]["security-events"] == "write"
+    assert gate["jobs"]["comment"]["permissions"] == {"pull-requests": "write"}
     assert nightly["jobs"]["tracking-issue"]["permissions"] == {"issues": "write"}
+    assert nightly["jobs"]["close-tracking-issue"]["permissions"] == {"issues": "write"}
     assert nightly["jobs"]["audit"]["permissions"] == {"contents": "read"}
     assert nightly["jobs"]["publish"]["permissions"] == {"contents": "read"}
-    # The jobs that hold a write grant run no code from the repository.
-    for job in (gate["jobs"]["code-scanning"], nightly["jobs"]["tracking-issue"]):
-        lines = [line.split()[0] for s in job["steps"] for line in s.get("run", "").splitlines() if line.strip()]
-        assert not {"subreg", "python", "pip", "make", "pytest"} & set(lines), lines
+    assert nightly["jobs"]["deploy-pages"]["permissions"] == {"pages": "write", "id-token": "write"}
+    # The jobs that hold a write grant run no code from the repository: no checkout that
+    # is run, no subreg, Python, pip, make or pytest.
+    for job_id in ("code-scanning", "comment"):
+        _assert_runs_no_repository_code(gate["jobs"][job_id])
+    for job_id in ("tracking-issue", "close-tracking-issue", "deploy-pages"):
+        _assert_runs_no_repository_code(nightly["jobs"][job_id])
+    assert not any(s.get("uses", "").startswith("actions/checkout@") for s in gate["jobs"]["comment"]["steps"])
+
+
+def _assert_runs_no_repository_code(job: dict[str, Any]) -> None:
+    """No command of its scripts (the first word of each line and of each part after
+    a pipe, `&&`, `||`, `;` or `$(`) runs code from the repository."""
+    commands = set()
+    for step in job["steps"]:
+        for line in step.get("run", "").replace("\\\n", " ").splitlines():
+            for part in re.split(r"\|\||&&|[|;]|\$\(", line):
+                words = part.strip().lstrip("{(!").split()
+                if words:
+                    commands.add(words[0])
+    assert not {"subreg", "python", "python3", "pip", "make", "pytest", "bash", "sh", "source", "."} & commands, \
+        commands
 
 
 @pytest.mark.parametrize("path", [*WORKFLOWS, ACTION], ids=lambda p: p.name)
@@ -182,23 +208,35 @@ def test_checkouts_keep_no_credentials(path: Path) -> None:
 
 def test_pr_gate() -> None:
     doc = workflow("pr-gate.yml")
-    assert triggers(doc) == {"pull_request": {"branches": ["main"]}}
+    assert triggers(doc) == {"pull_request": {"branches": ["main"]}, "merge_group": None}
     job = doc["jobs"]["gate"]
     named = {s.get("name"): s for s in job["steps"]}
     assert job["steps"][0]["with"] == {"fetch-depth": 0, "persist-credentials": False}
-    assert job["env"]["BASE_SHA"] == "${{ github.event.pull_request.base.sha }}"
+    assert job["env"]["BASE_SHA"] == "${{ github.event.pull_request.base.sha || github.event.merge_group.base_sha }}"
     check = named["Policy checks"]
     assert "continue-on-error" not in check and "if" not in check  # its failure fails the job
     assert "--sarif" in check["run"] and "--junit-xml" in check["run"] and '--base "$BASE_SHA"' in check["run"]
+    assert check["run"].rstrip().endswith('exit "$code"')  # subreg's exit code is the step's
     after = job["steps"][job["steps"].index(check) + 1:]
     assert after and all("cancelled()" in s.get("if", "") or "always()" in s.get("if", "") for s in after)
     assert all("continue-on-error" not in s for s in job["steps"])
     upload = named["Upload notice drafts"]["with"]
-    assert upload["name"] == "notices-pr-${{ github.event.pull_request.number }}-${{ github.run_attempt }}"
+    assert upload["name"] == "notices-${{ env.RUN_KEY }}"
+    assert job["env"]["RUN_KEY"] == "${{ github.event.pull_request.number || github.run_id }}-${{ github.run_attempt }}"
     assert upload["if-no-files-found"] == "ignore" and isinstance(upload["retention-days"], int)
     assert "--out notices/" in named["Customer-notice drafts"]["run"]
     sarif = [s for _, s in steps(doc) if "upload-sarif" in s.get("uses", "")]
     assert len(sarif) == 1
+    # the comment: its own job, after the gate, skipped for forks and merge queues
+    comment = doc["jobs"]["comment"]
+    assert comment["needs"] == "gate"
+    for condition in ("github.event_name == 'pull_request'",
+                      "github.event.pull_request.head.repo.full_name == github.repository",
+                      "needs.gate.outputs.comment != ''"):
+        assert condition in comment["if"]
+    assert named["Upload the pull-request comment"]["with"]["name"] == "subreg-comment-${{ env.RUN_KEY }}"
+    assert comment["steps"][0]["with"]["name"] == \
+        "subreg-comment-${{ github.event.pull_request.number }}-${{ github.run_attempt }}"
 
 
 def test_nightly_audit() -> None:
@@ -209,10 +247,134 @@ def test_nightly_audit() -> None:
     assert publish["steps"][0]["with"]["fetch-depth"] == 0
     issue = doc["jobs"]["tracking-issue"]
     assert issue["needs"] == "audit" and "needs.audit.result == 'failure'" in issue["if"]
-    script = issue["steps"][-1]
-    assert {"GH_TOKEN", "GH_REPO", "RUN_URL"} <= set(script["env"])
-    for command in ("gh issue list", "gh issue comment", "gh issue create"):
-        assert command in script["run"]
+    close = doc["jobs"]["close-tracking-issue"]
+    assert close["needs"] == "audit" and "needs.audit.result == 'success'" in close["if"]
+    for job in (issue, close):
+        assert {"GH_TOKEN", "GH_REPO", "RUN_URL", "TITLE", "LABEL"} <= set(job["steps"][-1]["env"])
+    # GitHub Pages: optional (a repository variable), deployed by a job of its own
+    pages = doc["jobs"]["deploy-pages"]
+    assert pages["needs"] == "publish" and pages["if"] == "${{ vars.SUBREG_DEPLOY_PAGES == 'true' }}"
+    assert pages["environment"]["name"] == "github-pages"
+    assert [s["uses"].split("@")[0] for s in pages["steps"]] == ["actions/deploy-pages"]
+    [upload] = [s for s in publish["steps"] if s.get("uses", "").startswith("actions/upload-pages-artifact@")]
+    assert upload["with"] == {"path": "site/"} and "SUBREG_DEPLOY_PAGES" in upload["if"]
+
+
+# -- the scripts that call GitHub's API, run as written against a local API server ---------
+
+def api_script(name: str, job_id: str) -> tuple[str, dict[str, str]]:
+    step = workflow(name)["jobs"][job_id]["steps"][-1]
+    return step["run"], step["env"]
+
+
+def run_api_script(name: str, job_id: str, api: GitHubAPI, cwd: Path, tmp_path: Path,
+                   **values: str) -> subprocess.CompletedProcess[str]:
+    script, env = api_script(name, job_id)
+    context_values = {"github.token": TOKEN, "github.repository": api.state.repo,
+                      "github.server_url": "https://github.com", "github.run_id": "4242",
+                      "github.event.pull_request.number": "7", **values}
+    full = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    full.update(resolve(env, context_values))
+    full["GITHUB_API_URL"] = api.url
+    path = tmp_path / "api-step.sh"
+    path.write_text(script, encoding="utf-8")
+    return subprocess.run(["bash", "-e", str(path)], cwd=cwd, env=full, capture_output=True, text=True,
+                          check=False, timeout=60)
+
+
+def test_the_comment_is_created_once_then_updated(tmp_path: Path) -> None:
+    work = tmp_path / "job"
+    (work / "comment").mkdir(parents=True)
+    (work / "comment" / "1-check.md").write_text("## subreg check\n\n**failed**: 1 failed\n", encoding="utf-8")
+    (work / "comment" / "2-notice.md").write_text("## Customer notice draft (en)\n\n# Notice\n", encoding="utf-8")
+    with GitHubAPI() as api:
+        # a comment by the pull request's author that copies the marker is left alone
+        api.state.comments[7] = [{"id": 1, "body": "<!-- subreg-gate-comment --> fake", "user": {"login": "mallory"}}]
+        proc = run_api_script("pr-gate.yml", "comment", api, work, tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.strip() == "created a comment"
+        [_, ours] = api.state.comments[7]
+        run_url = "https://github.com/acme/compliance/actions/runs/4242"
+        assert ours["body"] == ("<!-- subreg-gate-comment -->\n## subreg check\n\n**failed**: 1 failed\n"
+                                "## Customer notice draft (en)\n\n# Notice\n\n"
+                                f"[The run]({run_url}) has the notice drafts in every language and the SARIF "
+                                "and JUnit reports.\n")
+        # the next push updates the same comment
+        (work / "comment" / "1-check.md").write_text("## subreg check\n\n**passed**\n", encoding="utf-8")
+        proc = run_api_script("pr-gate.yml", "comment", api, work, tmp_path)
+        assert proc.returncode == 0 and proc.stdout.strip() == f"updated comment {ours['id']}", proc.stderr
+        assert len(api.state.comments[7]) == 2 and "**passed**" in api.state.comments[7][1]["body"]
+        assert api.state.comments[7][0]["body"] == "<!-- subreg-gate-comment --> fake"
+
+
+def test_the_comment_finds_its_own_beyond_the_first_page(tmp_path: Path) -> None:
+    work = tmp_path / "job"
+    (work / "comment").mkdir(parents=True)
+    (work / "comment" / "1-check.md").write_text("## subreg check\n", encoding="utf-8")
+    with GitHubAPI() as api:
+        api.state.comments[7] = [{"id": i, "body": "lgtm", "user": {"login": "reviewer"}} for i in range(150)]
+        api.state.comments[7].append({"id": 999, "body": "<!-- subreg-gate-comment -->\nold",
+                                      "user": {"login": "github-actions[bot]"}})
+        proc = run_api_script("pr-gate.yml", "comment", api, work, tmp_path)
+        assert proc.returncode == 0 and proc.stdout.strip() == "updated comment 999", proc.stderr
+        assert len(api.state.comments[7]) == 151
+
+
+def test_the_comment_text_is_data_not_shell(tmp_path: Path) -> None:
+    """The comment's text comes from the pull request: it is sent as a JSON string."""
+    work = tmp_path / "job"
+    (work / "comment").mkdir(parents=True)
+    hostile = '$(touch pwned) `touch pwned2` "quotes" \\ back\\slash\n'
+    (work / "comment" / "1-check.md").write_text(hostile, encoding="utf-8")
+    with GitHubAPI() as api:
+        proc = run_api_script("pr-gate.yml", "comment", api, work, tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        assert hostile in api.state.comments[7][0]["body"]
+    assert not (work / "pwned").exists() and not (work / "pwned2").exists()
+
+
+def test_a_failing_audit_opens_one_tracking_issue_then_comments(tmp_path: Path) -> None:
+    work = tmp_path / "job"
+    (work / "audit").mkdir(parents=True)
+    (work / "audit" / "audit.md").write_text("# Subprocessor audit\n\n**FAILED**\n", encoding="utf-8")
+    with GitHubAPI() as api:
+        proc = run_api_script("nightly-audit.yml", "tracking-issue", api, work, tmp_path)
+        assert proc.returncode == 0 and proc.stdout.strip() == "opened the tracking issue", proc.stderr
+        [issue] = api.state.issues
+        assert issue["title"] == "Nightly subreg audit failed" and issue["labels"] == [{"name": "subreg-audit"}]
+        assert "**FAILED**" in issue["body"] and "actions/runs/4242" in issue["body"]
+        assert api.state.labels == ["subreg-audit"]
+        # the next night: a comment on the same issue, the label already there
+        proc = run_api_script("nightly-audit.yml", "tracking-issue", api, work, tmp_path)
+        assert proc.returncode == 0 and proc.stdout.strip() == "commented on issue 1", proc.stderr
+        assert len(api.state.issues) == 1 and "**FAILED**" in api.state.comments[1][0]["body"]
+
+
+def test_a_passing_audit_closes_the_tracking_issue(tmp_path: Path) -> None:
+    with GitHubAPI() as api:
+        proc = run_api_script("nightly-audit.yml", "close-tracking-issue", api, tmp_path, tmp_path)
+        assert proc.returncode == 0 and proc.stdout.strip() == "no open tracking issue", proc.stderr
+        api.state.issues.append({"number": 1, "title": "Nightly subreg audit failed", "body": "",
+                                 "labels": [{"name": "subreg-audit"}], "state": "open"})
+        api.state.issues.append({"number": 2, "title": "Something else", "body": "",
+                                 "labels": [{"name": "subreg-audit"}], "state": "open"})
+        proc = run_api_script("nightly-audit.yml", "close-tracking-issue", api, tmp_path, tmp_path)
+        assert proc.returncode == 0 and proc.stdout.strip() == "closed issue 1", proc.stderr
+        assert [i["state"] for i in api.state.issues] == ["closed", "open"]
+        assert api.state.issues[0]["state_reason"] == "completed"
+        assert "passed again" in api.state.comments[1][0]["body"]
+
+
+def test_api_scripts_stop_on_a_refused_token(tmp_path: Path) -> None:
+    with GitHubAPI() as api:
+        script, env = api_script("nightly-audit.yml", "close-tracking-issue")
+        full = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+        full.update(resolve(env, {"github.token": "wrong", "github.repository": api.state.repo,
+                                  "github.server_url": "https://github.com", "github.run_id": "1"}))
+        full["GITHUB_API_URL"] = api.url
+        proc = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=full, capture_output=True, text=True,
+                              check=False)
+        assert proc.returncode != 0 and "401" in proc.stderr
 
 
 def test_tests_workflow_runs_the_readme_command() -> None:
@@ -258,32 +420,45 @@ def fresh(**overrides: Any) -> dict[str, Any]:
 
 
 # The values GitHub gives the expressions the workflows use, in a run on pull request 7.
-def context(base_sha: str) -> dict[str, str]:
-    return {"github.event.pull_request.base.sha": base_sha}
+def context(base_sha: str, event: str = "pull_request") -> dict[str, str]:
+    pr = event == "pull_request"
+    return {"github.event.pull_request.base.sha": base_sha if pr else "",
+            "github.event.merge_group.base_sha": "" if pr else base_sha,
+            "github.event.pull_request.number": "7" if pr else "", "github.run_id": "4242",
+            "github.run_attempt": "1", "github.event_name": event}
 
 
-def commands(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, str]]]:
-    """(job id, command line, the env: mappings in scope) of every `subreg` line of every run: step."""
+def subreg_steps(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any], dict[str, str]]]:
+    """(job id, step, the env: mappings in scope) of every run: step that runs subreg."""
     found = []
     for job_id, job in doc["jobs"].items():
         for step in job.get("steps", []):
-            script = step.get("run", "").replace("\\\n", " ")
-            env = {**doc.get("env", {}), **job.get("env", {}), **step.get("env", {})}
-            for line in script.splitlines():
-                if line.strip().startswith("subreg "):
-                    found.append((job_id, line.strip(), env))
+            script = step.get("run", "")
+            if any(line.strip().startswith("subreg ") for line in script.splitlines()):
+                env = {**doc.get("env", {}), **job.get("env", {}), **step.get("env", {})}
+                found.append((job_id, step, env))
     return found
+
+
+def commands(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, str]]]:
+    """(job id, subreg command line, env) of every `subreg` line of every run: step."""
+    return [(job_id, line.strip(), env) for job_id, step, env in subreg_steps(doc)
+            for line in step["run"].replace("\\\n", " ").splitlines() if line.strip().startswith("subreg ")]
+
+
+def evaluate(expression: str, values: dict[str, str]) -> str:
+    """A `${{ a || b }}` expression: the first operand with a value."""
+    for operand in (o.strip() for o in expression.split("||")):
+        assert operand in values, f"the test has no value for ${{{{ {operand} }}}}: add it to context()"
+        if values[operand]:
+            return values[operand]
+    return ""
 
 
 def resolve(env: dict[str, str], values: dict[str, str]) -> dict[str, str]:
     out = {}
     for key, value in env.items():
-        m = re.fullmatch(r"\$\{\{\s*(.+?)\s*\}\}", str(value))
-        if m:
-            assert m[1] in values, f"the test has no value for ${{{{ {m[1]} }}}}: add it to context()"
-            out[key] = values[m[1]]
-        else:
-            out[key] = str(value)
+        out[key] = re.sub(r"\$\{\{\s*(.+?)\s*\}\}", lambda m: evaluate(m[1], values), str(value))
     return out
 
 
@@ -309,12 +484,15 @@ def pr(repo: Repo, tmp_path: Path) -> tuple[Path, str]:
     return clone, base
 
 
-def run_line(line: str, cwd: Path, env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    """Run one command line as the runner's bash would, with subreg on PATH as after
-    `pip install .`, in GitHub Actions mode (annotations, job summary)."""
+def run_line(line: str, cwd: Path, env: dict[str, str], tmp_path: Path,
+             summary: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run a `run:` script as the runner's bash would, with subreg on PATH as after
+    `pip install .`, in GitHub Actions mode (annotations, a job summary file per step)."""
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    summary = summary or tmp_path / "summary.md"
+    summary.touch()
     full = {**base_env, **env, "PATH": f"{INSTALLED_BIN}{os.pathsep}{os.environ['PATH']}",
-            "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}
+            "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)}
     # A `run:` step without `shell:` runs as `bash -e {0}` on Linux runners.
     script = tmp_path / "step.sh"
     script.write_text(line + "\n", encoding="utf-8")
@@ -322,33 +500,59 @@ def run_line(line: str, cwd: Path, env: dict[str, str], tmp_path: Path) -> subpr
                           capture_output=True, text=True, check=False)
 
 
+def run_steps(name: str, clone: Path, tmp_path: Path, values: dict[str, str]) -> dict[str, tuple[int, str, str]]:
+    """Every subreg step of a workflow, its whole script as written, in order: step name ->
+    (exit code, output, that step's job summary)."""
+    results = {}
+    for i, (job_id, step, env) in enumerate(subreg_steps(workflow(name))):
+        summary = tmp_path / f"summary-{i}.md"
+        proc = run_line(step["run"], clone, resolve(env, values), tmp_path, summary)
+        results[step["name"]] = (proc.returncode, proc.stdout + proc.stderr, summary.read_text(encoding="utf-8"))
+    return results
+
+
 def test_workflow_commands_run_as_written(pr: tuple[Path, str], tmp_path: Path) -> None:
     clone, base = pr
-    ran = []
-    for name in ("pr-gate.yml", "nightly-audit.yml"):
-        for job_id, line, env in commands(workflow(name)):
-            proc = run_line(line, clone, resolve(env, context(base)), tmp_path)
-            assert proc.returncode == 0, f"{name}/{job_id}: {line}\n{proc.stdout}{proc.stderr}"
-            ran.append(line.split()[1])
+    ran = [line.split()[1] for name in ("pr-gate.yml", "nightly-audit.yml") for _, line, _ in commands(workflow(name))]
     assert sorted(ran) == ["audit", "check", "notice", "publish"]
+    results = {**run_steps("pr-gate.yml", clone, tmp_path, context(base)),
+               **run_steps("nightly-audit.yml", clone, tmp_path, context(base))}
+    for step_name, (code, log, _) in results.items():
+        assert code == 0, f"{step_name}: {log}"
     assert (clone / "reports" / "subreg.sarif").is_file() and (clone / "reports" / "junit.xml").is_file()
     assert (clone / "notices" / "notice.en.md").is_file() and (clone / "notices" / "notice.json").is_file()
     assert "Beta Mail" in (clone / "notices" / "notice.en.md").read_text(encoding="utf-8")
     assert (clone / "audit" / "audit.json").is_file() and (clone / "audit" / "audit.md").is_file()
     assert (clone / "site" / "index.html").is_file()
-    summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
-    assert "subreg check" in summary
+    # the job summaries, kept for the pull-request comment: the findings, then the draft
+    check_summary = results["Policy checks"][2]
+    assert check_summary.startswith("## subreg check\n\n**passed**")
+    assert (clone / "comment" / "1-check.md").read_text(encoding="utf-8") == check_summary
+    draft = (clone / "notices" / "notice.en.md").read_text(encoding="utf-8")
+    notice_summary = results["Customer-notice drafts"][2]
+    assert notice_summary == f"## Customer notice draft (en)\n\n{draft}\n"
+    assert (clone / "comment" / "2-notice.md").read_text(encoding="utf-8") == notice_summary
+
+
+def test_the_gate_runs_for_merge_queues(pr: tuple[Path, str], tmp_path: Path) -> None:
+    clone, base = pr
+    doc = workflow("pr-gate.yml")
+    assert "merge_group" in triggers(doc)
+    results = run_steps("pr-gate.yml", clone, tmp_path, context(base, event="merge_group"))
+    code, log, _ = results["Policy checks"]
+    assert code == 0 and f"subreg check {base}..worktree: 1 change(s)" in log, log
 
 
 def test_the_gate_fails_on_a_violation(pr: tuple[Path, str], tmp_path: Path) -> None:
     clone, base = pr
     (clone / "registry" / "gamma.yaml").write_text(dump(fresh(name="Gamma", legal_name="Gamma Ltd")),
                                                   encoding="utf-8")  # no notice
-    [(job_id, line, env)] = [c for c in commands(workflow("pr-gate.yml")) if " check " in c[1]]
-    proc = run_line(line, clone, resolve(env, context(base)), tmp_path)
-    assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "::error file=registry/gamma.yaml" in proc.stdout and "notice-required" in proc.stdout
+    code, log, summary = run_steps("pr-gate.yml", clone, tmp_path, context(base))["Policy checks"]
+    assert code == 1, log
+    assert "::error file=registry/gamma.yaml" in log and "notice-required" in log
     assert (clone / "reports" / "subreg.sarif").is_file()  # still uploaded for code scanning
+    assert summary.startswith("## subreg check\n\n**failed**")
+    assert (clone / "comment" / "1-check.md").read_text(encoding="utf-8") == summary  # kept for the comment
 
 
 # -- the composite action's own script ------------------------------------------------------
@@ -431,3 +635,11 @@ def test_pre_commit_hook_entry_runs(pr: tuple[Path, str], tmp_path: Path) -> Non
 
 def test_bash_is_available() -> None:
     assert shutil.which("bash"), "these tests run the workflows' scripts with bash, as the runner does"
+
+
+def test_dependabot_config_is_valid() -> None:
+    path = ROOT / ".github" / "dependabot.yml"
+    proc = subprocess.run([tool("check-jsonschema"), "--builtin-schema", "vendor.dependabot", str(path)],
+                          capture_output=True, text=True, env={**os.environ, **OFFLINE}, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert {u["package-ecosystem"] for u in load(path)["updates"]} == {"github-actions", "pip"}

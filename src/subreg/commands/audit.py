@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -64,12 +63,10 @@ def run(opts: Options, out: Path | None) -> Outcome:
     if out is not None:
         write_tree(out, {"audit.json": json.dumps(report, indent=2, ensure_ascii=False) + "\n",
                          "audit.md": md})
-    if os.environ.get("GITHUB_ACTIONS") == "true" and os.environ.get("GITHUB_STEP_SUMMARY"):
-        with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as fh:
-            fh.write(md)
+    github.add_to_summary(md)
     lines = text.render(found, totals, f"subreg audit of {head[:12]} as of {today}: "
                         f"{len(hist.steps)} registry commit(s) replayed")
-    if os.environ.get("GITHUB_ACTIONS") == "true":
+    if github.in_actions():
         lines = github.annotate(found) + lines
     return Outcome(EXIT_VIOLATIONS if totals["failed"] else EXIT_OK, lines)
 

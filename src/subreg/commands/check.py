@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from subreg import findings as fd
@@ -28,12 +27,9 @@ def run(opts: Options, base: str | None, head: str | None, everything: bool, fmt
         from subreg import __version__
 
         write_atomic(sarif_path, sarif.render(found, __version__))
-    in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
-    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
-    if in_actions and summary_file:
-        md = github.summary(found, totals, sess.changes, "subreg check")
-        with open(summary_file, "a", encoding="utf-8") as fh:
-            fh.write(md)
+    in_actions = github.in_actions()
+    if in_actions:
+        github.add_to_summary(github.summary(found, totals, sess.changes, "subreg check"))
     if fmt == "json":
         doc = {"base": sess.rng.base, "head": sess.rng.head, "today": project.today.isoformat(),
                "findings": [f.as_json() for f in found], "summary": totals}

@@ -30,7 +30,14 @@ PINS = {
     "checkout": "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1",
     "upload_artifact": "actions/upload-artifact@043fb46d1a93c77aae656e7c1c64a875d1fc6a0a # v7.0.1",
     "download_artifact": "actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c # v8.0.1",
+    "upload_pages_artifact": "actions/upload-pages-artifact@7b1f4a764d45c48632c6b24a0339c27f5614fb0b # v4.0.0",
+    "deploy_pages": "actions/deploy-pages@d6db90164ac5ed86f2b6aed7e0febac5b3c0c03e # v4.0.5",
 }
+
+# The scripts of the jobs that call GitHub's API (the same as this repository's own
+# workflows: tests/test_init.py keeps them in step).
+SCRIPTS = {"comment": "init-script-comment.sh.j2", "tracking_issue": "init-script-tracking-issue.sh.j2",
+           "close_issue": "init-script-close-issue.sh.j2"}
 
 # Output path -> template (in subreg/templates/).
 FILES = {
@@ -40,6 +47,7 @@ FILES = {
     "checks/test_example.py": "init-check.py.j2",
     ".github/workflows/subreg-gate.yml": "init-workflow-gate.yml.j2",
     ".github/workflows/subreg-nightly.yml": "init-workflow-nightly.yml.j2",
+    ".github/dependabot.yml": "init-dependabot.yml.j2",
     ".pre-commit-config.yaml": "init-pre-commit-config.yaml.j2",
     "README.md": "init-README.md.j2",
     ".gitignore": "init-gitignore.j2",
@@ -78,6 +86,7 @@ def files(today: dt.date, version: str) -> dict[str, str | bytes]:
         "version": version,
         "action": f"subreg/subreg@v{version}",
         "pins": PINS,
+        "scripts": {key: env.get_template(name).render() for key, name in SCRIPTS.items()},
     }
     return {path: env.get_template(name).render(values) for path, name in FILES.items()}
 

@@ -15,6 +15,7 @@ from subreg.errors import EXIT_OK
 from subreg.options import Options, Outcome
 from subreg.outputs import write_tree
 from subreg.render import notice
+from subreg.report import github
 
 
 def run(opts: Options, base: str | None, head: str | None, out: Path) -> Outcome:
@@ -26,9 +27,14 @@ def run(opts: Options, base: str | None, head: str | None, out: Path) -> Outcome
                                rng.base, rng.head)
     span = f"{rng.base_label}..{rng.head_label}"
     if facts is None:
+        github.add_to_summary(f"## Customer notice\n\nNothing to announce in `{github.cell(span)}`: "
+                              "no notice drafts written.\n")
         return Outcome(EXIT_OK, f"nothing to announce in {span}: no notice drafts written\n")
     files = notice.render(facts, project.root, project.policy)
     write_tree(out, files)
+    # Reviewers read the first language's draft in the job summary, without downloading it.
+    first = project.policy.languages[0]
+    github.add_to_summary(f"## Customer notice draft ({first})\n\n{files[f'notice.{first}.md']!s}\n")
     counts = ", ".join(f"{len(facts[k])} {k}" for k in ("added", "changed", "removed"))
     lines = [f"notice drafts for {span} ({counts}) written to {out}:"]
     lines += [f"  {out / name}" for name in files]

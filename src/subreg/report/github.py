@@ -7,6 +7,8 @@ cannot inject a command of its own.
 
 from __future__ import annotations
 
+import os
+
 from subreg.diff import Change
 from subreg.findings import Finding
 
@@ -60,3 +62,15 @@ def summary(findings: list[Finding], totals: dict[str, int], changes: list[Chang
                        f"{cell(f.path)}:{f.line} | {cell(f.message)} |")
         out.append("")
     return "\n".join(out) + "\n"
+
+
+def in_actions() -> bool:
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def add_to_summary(markdown: str) -> None:
+    """Append to the job summary of the current step, when running in GitHub Actions."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if in_actions() and path:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(markdown)
