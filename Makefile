@@ -40,14 +40,14 @@ wheel-venv: dist
 
 ## test: lint, types, and the whole test suite with branch coverage, end to end on the wheel
 test: $(STAMP) browser wheel-venv
-	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff check src tests bench scripts checks
 	$(BIN)/mypy
 	SUBREG_BIN=$(CURDIR)/$(WHEEL_VENV)/bin/subreg SUBREG_DIST=$(CURDIR)/$(DIST) \
 	SUBREG_TREE_WHEEL=$(CURDIR)/$(TREE_WHEEL) SUBREG_REQUIRE_WHEEL=1 \
 	$(BIN)/pytest -q --cov=subreg --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=90
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff check src tests bench scripts checks
 	$(BIN)/mypy
 
 ## browser: Debian's headless Chromium for the page test (installed when root and missing)

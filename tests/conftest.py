@@ -69,6 +69,8 @@ POLICY: dict[str, Any] = {
 ENTRY: dict[str, Any] = {
     "name": "Acme Analytics",
     "legal_name": "Acme Analytics GmbH",
+    "address": "Musterstraße 1, 10115 Berlin, Germany",
+    "contact": "privacy@acme.example",
     "tier": "core",
     "personal_data": True,
     "locations": ["DE"],
@@ -80,6 +82,7 @@ ENTRY: dict[str, Any] = {
     "security": {"encryption_at_rest": True, "encryption_in_transit": True,
                  "breach_notice_hours": 48, "audit_rights": True},
     "due_diligence": {"assessed_on": "2025-01-01", "risk": "low", "frameworks": ["GDPR"]},
+    "transfer_assessed_on": "2025-01-01",
 }
 
 
@@ -211,11 +214,13 @@ def cli(request: pytest.FixtureRequest, run: Any, installed: Any) -> Any:
 
 @pytest.fixture
 def own_repo(tmp_path: Path) -> Repo:
-    """This repository's registry and policies in a git repository of their own, so that
-    tests do not depend on how CI cloned us (a shallow clone has no history to read)."""
+    """This repository's registry, policies and own checks in a git repository of their
+    own, so that tests do not depend on how CI cloned us (a shallow clone has no history
+    to read)."""
     repo = Repo(tmp_path / "own")
     shutil.rmtree(repo.path / "policies")
     shutil.copytree(ROOT / "registry", repo.path / "registry")
     shutil.copytree(ROOT / "policies", repo.path / "policies")
+    shutil.copytree(ROOT / "checks", repo.path / "checks", ignore=shutil.ignore_patterns("__pycache__"))
     repo.commit("2026-11-01", "registry baseline")
     return repo

@@ -34,7 +34,7 @@ def test_no_india(subprocessor):
     assert code == 1
     [f] = [f for f in found if f["check"] == "no-india"]
     assert f["subprocessor"] == "india" and f["message"] == "no processing in India"
-    assert f["path"] == "registry/india.yaml" and f["line"] == 5  # the `locations:` line
+    assert f["path"] == "registry/india.yaml" and f["line"] == 7  # the `locations:` line
     assert f["severity"] == "error"
 
 
@@ -115,7 +115,7 @@ def test_eu_only(subprocessor):
 ''')
     _, found = findings(run, base, "--all")
     [f] = found
-    assert f["subprocessor"] == "india" and f["line"] == 5 and f["message"] == "Desi Data is outside Germany"
+    assert f["subprocessor"] == "india" and f["line"] == 7 and f["message"] == "Desi Data is outside Germany"
 
 
 def test_the_repos_own_pytest_configuration_is_not_read(installed, base: Repo) -> None:

@@ -136,7 +136,10 @@ def test_addition(run, based: Repo, tmp_path: Path) -> None:
               certifications=[{"name": "SOC 2 Type II"}, {"name": "ISO 27001"}],
               transfer_mechanisms=["SCC", "DPF"], notice=notice("2025-03-05", "2025-04-10"),
               purpose={"en": "Transactional e-mail", "fr": "E-mails transactionnels"},
-              data_processed={"en": "E-mail addresses", "fr": "Adresses e-mail"})
+              data_processed={"en": "E-mail addresses", "fr": "Adresses e-mail"},
+              subprocessors=[{"name": "AWS", "legal_name": "Amazon Web Services, Inc.",
+                              "address": "410 Terry Ave N, Seattle, WA 98109, United States",
+                              "contact": "aws-privacy@amazon.example", "locations": ["US", "IE"]}])
     out = tmp_path / "out"
     doc = draft(run, based, out)
     assert (doc["announced_on"], doc["effective_on"], doc["objection_deadline"]) == (
@@ -145,18 +148,22 @@ def test_addition(run, based: Repo, tmp_path: Path) -> None:
     [item] = doc["added"]
     assert item["id"] == "post" and item["replaces"] is None
     assert item["locations"] == ["IN", "EU"] and item["transfer_mechanisms"] == ["SCC", "DPF"]
+    # the chain, as customers see it: names and locations only
+    assert item["subprocessors"] == [{"name": "AWS", "locations": ["US", "IE"]}]
 
     en_md = (out / "notice.en.md").read_text("utf-8")
     assert md_table(en_md, "New subprocessors") == [[
         "Postmark", "ActiveCampaign, LLC", "Transactional e-mail", "E-mail addresses",
-        "India, European Union", "SOC 2 Type II, ISO 27001", "SCC, DPF", "10 April 2025", "—"]]
+        "India, European Union", "SOC 2 Type II, ISO 27001", "SCC, DPF",
+        "AWS (United States, Ireland)", "10 April 2025", "—"]]
     assert "- **Date of this notice:** 5 March 2025" in en_md
     assert "- **Objection deadline:** 4 April 2025" in en_md
     assert "until **4 April 2025**" in en_md and "<privacy@example.com>" in en_md
     fr_md = (out / "notice.fr.md").read_text("utf-8")
     assert md_table(fr_md, "Nouveaux sous-traitants") == [[
         "Postmark", "ActiveCampaign, LLC", "E-mails transactionnels", "Adresses e-mail",
-        "Inde, Union européenne", "SOC 2 Type II, ISO 27001", "SCC, DPF", "10 avril 2025", "—"]]
+        "Inde, Union européenne", "SOC 2 Type II, ISO 27001", "SCC, DPF",
+        "AWS (États-Unis, Irlande)", "10 avril 2025", "—"]]
     assert "- **Date de cet avis :** 5 mars 2025" in fr_md
     assert "jusqu'au **4 avril 2025**" in fr_md
 
@@ -176,6 +183,8 @@ def test_addition(run, based: Repo, tmp_path: Path) -> None:
     assert re.fullmatch(r"<notice-[0-9a-f]{32}\.en@example\.com>", en["Message-ID"])
     assert "Locations: India, European Union" in text_part(en)
     assert "Localisations : Inde, Union européenne" in text_part(fr)
+    assert "Its sub-processors: AWS (United States, Ireland)" in text_part(en)
+    assert "Ses sous-traitants ultérieurs : AWS (États-Unis, Irlande)" in text_part(fr)
     # drafts are public CI artifacts: nothing from git but commit ids (no author e-mails)
     for name in FILES:
         assert b"test@example.com" not in (out / name).read_bytes()
@@ -194,8 +203,8 @@ def test_replacement_of_the_legal_entity(run, based: Repo, tmp_path: Path) -> No
     assert doc["objection_deadline"] == "2025-05-31" and doc["head"] == head
     row = md_table((out / "notice.en.md").read_text("utf-8"), "New subprocessors")[0]
     assert row[1] == "Acme Analytics Inc." and row[4] == "United States"
-    assert row[8] == "Acme Analytics (Acme Analytics GmbH)"
-    assert page(out, "fr").rows("Nouveaux sous-traitants")[0][8] == (
+    assert row[9] == "Acme Analytics (Acme Analytics GmbH)"
+    assert page(out, "fr").rows("Nouveaux sous-traitants")[0][9] == (
         "Acme Analytics (Acme Analytics GmbH)")
     assert mail(out, "en")["Subject"] == ("Example Corp: Acme Analytics Inc. replaces "
                                           "Acme Analytics GmbH (effective 15 June 2025)")
@@ -213,7 +222,7 @@ def test_new_entry_replacing_a_removed_one(run, based: Repo, tmp_path: Path) -> 
     # the replaced entry goes when its replacement comes, not on the day of the notice
     assert [(r["id"], r["effective_on"]) for r in doc["removed"]] == [("beta", "2025-06-15")]
     en = (out / "notice.en.md").read_text("utf-8")
-    assert md_table(en, "New subprocessors")[0][8] == "Beta (Beta SAS)"
+    assert md_table(en, "New subprocessors")[0][9] == "Beta (Beta SAS)"
     assert md_table(en, "Subprocessors no longer used (for information)") == [
         ["Beta", "Beta SAS", "Product analytics", "15 June 2025"]]
     assert mail(out, "en")["Subject"] == ("Example Corp: changes to our subprocessors "

@@ -24,7 +24,10 @@ def test_own_registry_passes_check_all_and_audit(run, repo: Repo, tmp_path) -> N
     repo.commit("2026-11-01")
     res = run("--repo", repo.path, "--today", "2026-11-28", "check", "--all", "--format", "json")
     doc = json.loads(res.out)
-    assert res.code == 0 and doc["findings"] == [], doc["findings"]
+    # policies/waivers.yaml waives the notice of the change that recorded our chains: in a
+    # fresh repository whose baseline already holds them, those waivers waive nothing.
+    other = [f for f in doc["findings"] if f["check"] != "waiver-unused"]
+    assert res.code == 0 and other == [], doc["findings"]
     assert doc["summary"]["passed"] >= 21 * 6
     res = run("--repo", repo.path, "--today", "2026-11-28", "audit", "--out", tmp_path / "audit")
     assert res.code == 0, res.out

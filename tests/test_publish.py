@@ -24,14 +24,17 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 
 class Page(HTMLParser):
     """What the tests read from a page: each table's rows (cell texts, the row header
-    first), every element with its attributes, the text of each `lang` section, and
-    structural errors (unclosed or misnested elements, duplicate ids)."""
+    first), the chain rows under entries (`chains`, by table), every element with its
+    attributes, the text of each `lang` section, and structural errors (unclosed or
+    misnested elements, duplicate ids)."""
 
     def __init__(self, html: str) -> None:
         super().__init__(convert_charrefs=True)
         self.stack: list[tuple[str, dict[str, str]]] = []
         self.elements: list[tuple[str, dict[str, str]]] = []
         self.tables: dict[str, list[list[str]]] = {}
+        self.chains: dict[str, list[str]] = {}
+        self._chain = False
         self.sections: dict[str, str] = {}
         self.errors: list[str] = []
         self.ids: set[str] = set()
@@ -57,7 +60,11 @@ class Page(HTMLParser):
         self.stack.append((tag, a))
         table = self._open("table")
         if tag == "tr" and table is not None and self._open("tbody") is not None:
-            self.tables.setdefault(table.get("id", ""), []).append([])
+            self._chain = a.get("class") == "chain"
+            if self._chain:  # an entry's chain, under its row: not a row of the table
+                self.chains.setdefault(table.get("id", ""), []).append("")
+            else:
+                self.tables.setdefault(table.get("id", ""), []).append([])
         if tag in ("td", "th") and self._open("tbody") is not None:
             self._cell = []
 
@@ -70,7 +77,10 @@ class Page(HTMLParser):
         if tag in ("td", "th") and self._cell is not None:
             table = self._open("table")
             assert table is not None
-            self.tables[table.get("id", "")][-1].append("".join(self._cell).strip())
+            if self._chain:
+                self.chains[table.get("id", "")][-1] = "".join(self._cell).strip()
+            else:
+                self.tables[table.get("id", "")][-1].append("".join(self._cell).strip())
             self._cell = None
         self.stack.pop()
 
@@ -188,7 +198,9 @@ def test_page_structure_and_accessibility(run, own_repo: Repo, tmp_path: Path) -
     for table_id, rows in doc.tables.items():
         assert rows and all(len(r) == len(rows[0]) for r in rows), table_id
     assert {th.get("scope") for th in doc.all("th")} == {"col", "row"}
-    assert sum(1 for th in doc.all("th") if th.get("scope") == "row") == 2 * 21
+    assert sum(1 for th in doc.all("th") if th.get("scope") == "row") == sum(map(len, doc.tables.values()))
+    assert sum(len(doc.tables[f"{lang}-{tier}"]) for lang in ("en", "fr")
+               for tier in ("core", "infrastructure", "integration")) == 2 * 21
     # links: https only (e-mail contacts are text)
     hrefs = [a["href"] for a in doc.all("a")] + [x["href"] for x in doc.all("link")]
     assert hrefs and all(h.startswith("https://") for h in hrefs), hrefs

@@ -504,7 +504,7 @@ def run_steps(name: str, clone: Path, tmp_path: Path, values: dict[str, str]) ->
     """Every subreg step of a workflow, its whole script as written, in order: step name ->
     (exit code, output, that step's job summary)."""
     results = {}
-    for i, (job_id, step, env) in enumerate(subreg_steps(workflow(name))):
+    for i, (_job_id, step, env) in enumerate(subreg_steps(workflow(name))):
         summary = tmp_path / f"summary-{i}.md"
         proc = run_line(step["run"], clone, resolve(env, values), tmp_path, summary)
         results[step["name"]] = (proc.returncode, proc.stdout + proc.stderr, summary.read_text(encoding="utf-8"))

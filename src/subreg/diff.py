@@ -9,10 +9,12 @@ compared ignoring case, spaces and punctuation) is the same.
 from __future__ import annotations
 
 import json
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal
 
+from subreg import chain
 from subreg.model import Policy, Subprocessor, identity
 from subreg.registry import Registry
 
@@ -113,6 +115,16 @@ def field_changes(old: Subprocessor, new: Subprocessor) -> dict[str, dict[str, A
     return {k: {"old": a[k], "new": b[k]} for k in candidates if k in roots}
 
 
+def material_changes(old: Subprocessor, new: Subprocessor, changed: AbstractSet[str],
+                     material: AbstractSet[str]) -> set[str]:
+    """The changed fields that are material: those of `material`, except a chain
+    (`subprocessors`) whose members and their locations stayed the same (chain.py)."""
+    found = {f for f in changed if f in material}
+    if "subprocessors" in found and not chain.delta(old.subprocessors, new.subprocessors):
+        found.discard("subprocessors")
+    return found
+
+
 def compare(base: Registry, head: Registry, policy: Policy) -> list[Change]:
     """Every change from base to head, ordered by id."""
     material = set(policy.material_fields)
@@ -131,7 +143,8 @@ def compare(base: Registry, head: Registry, policy: Policy) -> list[Change]:
             rid = candidates.pop(0)
             old, new = removed.pop(rid), added.pop(aid)
             changed = changed_fields(old, new)
-            changes.append(Change("renamed", aid, old, new, changed, bool(material & changed)))
+            changes.append(Change("renamed", aid, old, new, changed,
+                                  bool(material_changes(old, new, changed, material))))
 
     for aid, sp in added.items():
         changes.append(Change("added", aid, None, sp, baseline=baseline))
@@ -142,7 +155,7 @@ def compare(base: Registry, head: Registry, policy: Policy) -> list[Change]:
             changed = changed_fields(base[sid], head[sid])
             if changed:
                 changes.append(Change("modified", sid, base[sid], head[sid], changed,
-                                      bool(material & changed)))
+                                      bool(material_changes(base[sid], head[sid], changed, material))))
     changes.sort(key=lambda c: (c.id, c.kind))
     return changes
 
@@ -172,6 +185,10 @@ def as_text(changes: list[Change], base: str, head: str) -> str:
             tag = "material" if c.material else "not material"
             lines.append(f"  modified  {c.id} ({tag})")
             for name, values in c.fields.items():
+                if name == "subprocessors":  # member by member, readably
+                    lines.append(f"      {name}:")
+                    lines.extend(chain.text_lines(values["old"], values["new"], " " * 8))
+                    continue
                 lines.append(f"      {name}: {_short(values['old'])} -> {_short(values['new'])}")
     return "\n".join(lines) + "\n"
 

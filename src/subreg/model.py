@@ -21,6 +21,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    field_validator,
     model_validator,
 )
 from pydantic.json_schema import SkipJsonSchema
@@ -109,16 +110,23 @@ def countries() -> frozenset[str]:
     return frozenset(code for code in codes if len(code) == 2 and code.isalpha()) - not_countries
 
 
+# ISO 3166-2 subdivisions that a transfer law tells apart from their country: Québec's
+# P-39.1 s.17 governs communication "outside Québec", which `CA` (all of Canada) cannot
+# express. Anywhere else, a subdivision counts as its country (CA-QC is in CA).
+SUBDIVISIONS = frozenset({"CA-QC"})
+
+
 def _location(value: str) -> str:
-    if value in ("EU", "Global") or value in countries():
+    if value in ("EU", "Global") or value in countries() or value in SUBDIVISIONS:
         return value
     hint = ""
-    if value.upper() in countries() or value.upper() == "EU":
+    if value.upper() in countries() or value.upper() == "EU" or value.upper() in SUBDIVISIONS:
         hint = f" (did you mean {value.upper()!r}?)"
     elif value.lower() == "global":
         hint = " (did you mean 'Global'?)"
     raise ValueError(
-        f"{value!r} is not a location: use an ISO 3166-1 alpha-2 code, EU or Global{hint}"
+        f"{value!r} is not a location: use an ISO 3166-1 alpha-2 code, EU, Global or CA-QC "
+        f"(Québec){hint}"
     )
 
 
@@ -169,6 +177,27 @@ class Notice(_Strict):
     effective_on: Date
 
 
+class ChainMember(_Strict):
+    """One of a subprocessor's own sub-processors (its chain, EDPB Opinion 22/2024).
+
+    `purpose` is a language map like the entry's: the chain is part of what customers
+    are told (Art. 28(2)-(4)), and `translations` checks it in every policy language.
+    Public outputs carry only `name` and `locations`.
+    """
+
+    name: Line
+    legal_name: Line | None = None
+    address: Line | None = None
+    contact: Contact | None = None
+    locations: Annotated[list[Location], Field(min_length=1)]
+    purpose: LangText | None = None
+
+    @property
+    def entity(self) -> str:
+        """The legal entity: what identifies a chain member across versions."""
+        return self.legal_name or self.name
+
+
 class Subprocessor(_Strict):
     """One registry entry (`registry/<id>.yaml`)."""
 
@@ -193,9 +222,22 @@ class Subprocessor(_Strict):
     replaces: Id | None = None
     website: Url | None = None
     retired_on: Date | None = None
+    transfer_assessed_on: Date | None = None
+    subprocessors: list[ChainMember] = []
     # Set by the registry, not read from YAML.
     id: SkipJsonSchema[str] = Field(default="", exclude=True)
     path: SkipJsonSchema[str] = Field(default="", exclude=True)
+
+    @field_validator("subprocessors")
+    @classmethod
+    def _chain_unique(cls, members: list[ChainMember]) -> list[ChainMember]:
+        seen: set[str] = set()
+        for m in members:
+            if identity(m.entity) in seen:
+                raise ValueError(f"{m.entity!r} is listed twice in the chain (same legal entity): "
+                                 "list each sub-processor once, with all its locations")
+            seen.add(identity(m.entity))
+        return members
 
     @model_validator(mode="after")
     def _defaults(self) -> Subprocessor:
@@ -218,9 +260,15 @@ def identity(name: str) -> str:
     return "".join(ch for ch in name.casefold() if ch.isalnum())
 
 
+# The transfer laws a residency region's data can be under (SPEC 3 and 6; the rules and
+# their data are in subreg.laws and data/laws/).
+Law = Literal["gdpr", "uk-gdpr", "swiss-fadp", "quebec", "pipeda", "ccpa", "none"]
+
+
 class Region(_Strict):
     name: LangText
     location: LangText
+    law: Law | None = None  # absent: `eu` means gdpr, any other key none (Policy.law)
 
 
 _DEFAULTS_FILE = Path(__file__).with_name("data") / "defaults.yaml"
@@ -232,11 +280,19 @@ def _defaults() -> dict[str, Any]:
     return data
 
 
+def _default_adequacy() -> list[str]:
+    """SPEC 3's default `adequate_countries`: the EEA and the countries of the European
+    Commission's adequacy decisions in force, from data/laws/gdpr.yaml (without US)."""
+    from subreg import laws  # laws reads its files with this module's types
+
+    return laws.gdpr_adequate_default()
+
+
 MaterialField = Literal[
     "name", "legal_name", "address", "contact", "subprocessors_url", "tier",
     "personal_data", "opt_in", "locations", "regions", "purpose", "data_processed",
     "certifications", "transfer_mechanisms", "dpa_signed_on", "security",
-    "due_diligence", "replaces", "website", "retired_on",
+    "due_diligence", "replaces", "website", "retired_on", "subprocessors",
 ]
 
 
@@ -255,9 +311,7 @@ class Policy(_Strict):
     public_url: Url | None = None
     max_breach_notice_hours: Annotated[Int, Field(ge=0)] = 72
     due_diligence_max_age_days: Annotated[Int, Field(ge=1)] = 365
-    adequate_countries: list[Location] = Field(
-        default_factory=lambda: list(_defaults()["adequate_countries"])
-    )
+    adequate_countries: list[Location] = Field(default_factory=lambda: _default_adequacy())
     recognized_certifications: list[Line] = Field(
         default_factory=lambda: list(_defaults()["recognized_certifications"])
     )
@@ -267,6 +321,14 @@ class Policy(_Strict):
         if len(set(self.languages)) != len(self.languages):
             raise ValueError("languages: each language may appear once")
         return self
+
+    def law(self, region: str) -> Law:
+        """The transfer law of a residency region's data: its `law`, else `gdpr` for
+        the `eu` region and `none` for any other."""
+        found = self.regions[region].law if region in self.regions else None
+        if found is not None:
+            return found
+        return "gdpr" if region == "eu" else "none"
 
     @property
     def sender(self) -> str:
@@ -292,7 +354,8 @@ M = TypeVar("M", bound=BaseModel)
 
 _VOCABULARY: frozenset[str] = frozenset(
     name
-    for model in (Subprocessor, Certification, Security, DueDiligence, Notice, Policy, Region, Waiver)
+    for model in (Subprocessor, ChainMember, Certification, Security, DueDiligence, Notice, Policy,
+                  Region, Waiver)
     for name in model.model_fields
 ) - {"id", "path"}
 

@@ -1,66 +1,151 @@
-"""International transfers (GDPR Chapter V; CJEU C-311/18 "Schrems II").
+"""International transfers, judged for each residency region by that region's `law`.
 
-Personal data of the `eu` region may leave the EU/EEA only for a country with an
-adequacy decision (Art. 45; the policy's `adequate_countries`) or under an appropriate
-safeguard (Art. 46-47): the 2021 Standard Contractual Clauses (Decision 2021/914) or
-Binding Corporate Rules, and, for a recipient in the United States only, the EU-US
-Data Privacy Framework. The EU-US Privacy Shield (invalidated on 16 July 2020 by
-C-311/18), Safe Harbor (invalidated by C-362/14) and the 2010 model clauses (repealed
-on 27 December 2022) are never valid. `Global` counts as a place without adequacy.
+An entry's data of a region goes to its own `locations` and to those of every member of
+its chain (`subprocessors`); each such place is judged by the law of every region whose
+data the entry may touch (`regions`, default all; the policy's `regions.<key>.law`,
+absent: `eu` is gdpr, any other key none). The laws' data (home, adequacy lists with
+their sources, mechanisms) is in subreg/data/laws/, see subreg.laws.
 """
 
 from __future__ import annotations
 
-import re
+import datetime as dt
 
+from subreg import laws
 from subreg.findings import Verdict
+from subreg.laws import Flow, Judgement
 from subreg.model import Policy, Subprocessor
 
-_INVALID = re.compile(r"privacy\s*shield|safe\s*harbou?r|2010", re.IGNORECASE)
+
+def _places(found: list[Flow]) -> str:
+    return ", ".join(dict.fromkeys(f.label() for f in found))
 
 
-def _key(mechanism: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", mechanism.lower())
+def _uncovered(sp: Subprocessor, j: Judgement) -> tuple[str, tuple[str | int, ...]]:
+    data = j.law
+    short = data.short["en"]
+    first = j.uncovered[0]
+    if data.rule == "assessment":
+        assert j.deadline is not None
+        when = (f"its effective_on ({j.deadline})" if sp.notice is not None and j.deadline == sp.notice.effective_on
+                else f"today ({j.deadline})")
+        if sp.transfer_assessed_on is None:
+            why = f"without a privacy impact assessment (P-39.1 s.17): set transfer_assessed_on, on or before {when}"
+            where: tuple[str | int, ...] = ("locations",) if first.member is None else first.field(sp)
+        else:
+            why = (f"and its privacy impact assessment of {sp.transfer_assessed_on} is after {when}: "
+                   "the assessment comes before the communication (P-39.1 s.17)")
+            where = ("transfer_assessed_on",)
+        return (f"personal data of the {j.region} region ({short}) goes outside Québec, to "
+                f"{_places(j.uncovered)}, {why}"), where
+    return (f"personal data of the {j.region} region ({short}) goes to {_places(j.uncovered)} without "
+            f"an adequacy finding and without a transfer mechanism valid under the {short} "
+            f"({laws.accepted(data)})"), first.field(sp)
 
 
-def test_transfer_mechanism(subprocessor: Subprocessor, policy: Policy) -> None:
-    """Personal data of the eu region goes outside the EEA only with a valid mechanism.
+def test_transfer_mechanism(subprocessor: Subprocessor, policy: Policy, today: dt.date) -> None:
+    """Personal data leaves each residency region only as that region's law allows.
 
-    A place without an adequacy decision (the policy's adequate_countries; Global
-    counts as outside) needs SCC or BCR, or the DPF for a US recipient. Privacy Shield,
-    Safe Harbor and the 2010 model clauses are never valid.
+    For every region whose data the entry may touch, every place its data goes (its
+    own `locations` and those of its chain, `subprocessors`) is judged by the region's
+    `law`:
 
-    Severity: error
-    Source: GDPR Chapter V (Art. 44-47); CJEU C-311/18 (Schrems II); Commission Decision (EU) 2021/914 (SCC).
-    Fix: Add the mechanism the contract uses to transfer_mechanisms (SCC, BCR, or DPF for a US recipient), or
-        limit regions to the regions whose data it really receives.
+    - `gdpr`: a place outside the EU/EEA needs an adequacy decision (the policy's
+      `adequate_countries`) or a listed `SCC` or `BCR`, or for the US the `DPF`.
+    - `uk-gdpr`: outside the UK, UK adequacy regulations, the `IDTA`, the `UK Addendum`
+      or `UK BCR`, or for the US the `DPF UK Extension` (the EU DPF alone does not cover
+      UK data).
+    - `swiss-fadp`: outside Switzerland, Annex 1 DPO adequacy, `SCC (Swiss amendments)`,
+      `BCR`, or for the US the `Swiss-US DPF`.
+    - `quebec`: outside Québec (only `CA-QC` is in Québec; `CA` is all of Canada), a
+      `transfer_assessed_on` on or before the notice's `effective_on` while that is
+      ahead, else today.
+    - `pipeda`, `ccpa`, `none`: no transfer condition.
+
+    `Global` is outside every home and adequate to no law. A listed `Privacy Shield`,
+    `Safe Harbor` or 2010 model clauses is an error wherever it appears. A US
+    recipient under the EU DPF alone, with no fallback, is a warning: the DPF's
+    validity is under appeal.
+
+    Severity: error (a warning for the DPF alone)
+    Source: GDPR Art. 44-47 and Decisions (EU) 2021/914 (SCC) and 2023/1795 (DPF);
+    CJEU C-311/18 (Schrems II) and C-362/14 (Schrems I); CJEU C-703/25 P (Latombe v
+    Commission, the DPF appeal); UK GDPR Art. 45-46 and DPA 2018 s. 17A, 119A (IDTA, UK
+    Addendum) and SI 2023/1028 (UK Extension); FADP Art. 16 and DPO Annex 1; CQLR
+    c. P-39.1 s. 17 (Québec); the data of each law in subreg/data/laws/.
+    Fix: List the mechanism the contract really uses in `transfer_mechanisms` (for the
+    UK, the IDTA or UK Addendum; for Switzerland, SCC with the Swiss amendments), record
+    the Québec assessment in `transfer_assessed_on`, delete invalid mechanisms, or limit
+    `regions` to the regions whose data the subprocessor really receives.
     """
     sp = subprocessor
-    if not sp.personal_data or (sp.regions is not None and "eu" not in sp.regions):
+    if not sp.personal_data:
         return
-    invalid = [m for m in sp.transfer_mechanisms if _INVALID.search(m)]
-    valid = {_key(m) for m in sp.transfer_mechanisms if not _INVALID.search(m)}
-    adequate = {"EU", *policy.adequate_countries}
-    uncovered = []
-    for place in sp.locations:
-        if place in adequate:
-            continue
-        ok = bool(valid & {"scc", "sccs", "standardcontractualclauses", "bcr", "bcrs"})
-        if place == "US" and valid & {"dpf", "dataprivacyframework"}:
-            ok = True
-        if not ok:
-            uncovered.append(place)
-    problems = []
-    if uncovered:
-        problems.append(
-            f"personal data of the eu region goes to {', '.join(uncovered)} without an adequacy "
-            "decision and without a valid transfer mechanism (SCC, BCR, or DPF for the US)"
-        )
-    if invalid:
-        problems.append(
-            f"{', '.join(repr(m) for m in invalid)} is not a valid transfer mechanism "
-            "(Privacy Shield: invalid since 16 July 2020, CJEU C-311/18; Safe Harbor: C-362/14; "
-            "the 2010 model clauses were repealed)"
-        )
-    if problems:
-        raise Verdict("; ".join(problems), ("transfer_mechanisms",) if sp.transfer_mechanisms else ("locations",))
+    errors: list[tuple[str, tuple[str | int, ...]]] = []
+    warnings: list[tuple[str, tuple[str | int, ...]]] = []
+    for region in laws.regions(sp, policy):
+        j = laws.judge(sp, region, policy, today)
+        if j.uncovered:
+            errors.append(_uncovered(sp, j))
+        sole = j.sole
+        if sole:
+            mech = sole[0][1]
+            warnings.append((
+                f"personal data of the {region} region goes to {_places([f for f, _ in sole])} under "
+                f"{mech.id} alone, with no fallback mechanism, and {mech.warning}: add one (e.g. SCC)",
+                ("transfer_mechanisms",),
+            ))
+    for i, name in enumerate(sp.transfer_mechanisms):
+        reason = laws.invalid_reason(name)
+        if reason is not None:
+            errors.append((f"{name!r} is not a valid transfer mechanism: {reason}", ("transfer_mechanisms", i)))
+    if errors:
+        raise Verdict("; ".join(m for m, _ in errors + warnings), errors[0][1], "error")
+    if warnings:
+        raise Verdict("; ".join(dict.fromkeys(m for m, _ in warnings)), warnings[0][1], "warning")
+
+
+def test_transfer_assessment(subprocessor: Subprocessor, policy: Policy, today: dt.date) -> None:
+    """A transfer under SCC or BCR to a place without adequacy has a recent assessment.
+
+    For each region under `gdpr` or `uk-gdpr`, when the entry's data goes (itself or
+    through its chain) to a place without an adequacy finding under a contractual
+    safeguard (`SCC`, `BCR`; for the UK the `IDTA`, the `UK Addendum` or `UK BCR`), the
+    entry records its last transfer impact assessment in `transfer_assessed_on`, no older
+    than the policy's `due_diligence_max_age_days` (365 by default) and not in the
+    future. A place also covered by the DPF still counts: the SCC listed as its fallback
+    oblige the parties to assess the transfer themselves (Clause 14).
+
+    Severity: warning
+    Source: CJEU C-311/18 (Schrems II), para. 134; EDPB Recommendations 01/2020 on
+    supplementary measures; Clause 14 of the SCC (Decision (EU) 2021/914); ICO guidance
+    on transfer risk assessments (UK GDPR Art. 46).
+    Fix: Assess the transfer (the law and practice of the destination, the supplementary
+    measures) and record the date in `transfer_assessed_on`; repeat it within
+    `due_diligence_max_age_days`.
+    """
+    sp = subprocessor
+    if not sp.personal_data:
+        return
+    needing: list[tuple[str, list[Flow], list[str]]] = []
+    for region in laws.regions(sp, policy):
+        j = laws.judge(sp, region, policy, today)
+        if j.law.transfer_assessment and j.safeguarded:
+            names = list(dict.fromkeys(m.id for _, ms in j.safeguarded for m in ms))
+            needing.append((region, [f for f, _ in j.safeguarded], names))
+    if not needing:
+        return
+    what = "; ".join(f"{'/'.join(names)} to {_places(found)} ({region} region)" for region, found, names in needing)
+    assessed = sp.transfer_assessed_on
+    if assessed is None:
+        raise Verdict(f"transfers under {what} have no transfer impact assessment: set transfer_assessed_on "
+                      "(EDPB Recommendations 01/2020; Clause 14 of the SCC)",
+                      ("transfer_mechanisms",) if sp.transfer_mechanisms else ("locations",), "warning")
+    age = (today - assessed).days
+    if age < 0:
+        raise Verdict(f"transfer_assessed_on {assessed} is in the future: record an assessment already made",
+                      ("transfer_assessed_on",), "warning")
+    if age > policy.due_diligence_max_age_days:
+        raise Verdict(f"the transfer impact assessment of {assessed} is {age} days old; the policy allows "
+                      f"{policy.due_diligence_max_age_days} (transfers under {what})",
+                      ("transfer_assessed_on",), "warning")

@@ -11,7 +11,8 @@ from subreg.model import Policy, Subprocessor
 
 
 def test_translations(subprocessor: Subprocessor, policy: Policy) -> None:
-    """`purpose` and `data_processed` have a text for each of the policy's languages.
+    """`purpose` and `data_processed` have a text for each of the policy's languages, and
+    so does the `purpose` of each chain member that gives one.
 
     Notices and the public page are written in every policy language; a missing text
     would leave those customers without the information.
@@ -21,12 +22,16 @@ def test_translations(subprocessor: Subprocessor, policy: Policy) -> None:
         Art. 28(2).
     Fix: Add the missing language key to the text map, e.g. `fr:`.
     """
-    missing = [
-        (name, lang)
+    missing: list[tuple[str, tuple[str | int, ...]]] = [
+        (f"{name}.{lang}", (name,))
         for name in ("purpose", "data_processed")
         for lang in policy.languages
         if lang not in getattr(subprocessor, name)
     ]
+    for i, member in enumerate(subprocessor.subprocessors):
+        if member.purpose is not None:
+            missing += [(f"subprocessors[{i}].purpose.{lang} ({member.name})", ("subprocessors", i, "purpose"))
+                        for lang in policy.languages if lang not in member.purpose]
     if missing:
-        listed = ", ".join(f"{name}.{lang}" for name, lang in missing)
-        raise Verdict(f"missing translation: {listed}", (missing[0][0],))
+        listed = ", ".join(label for label, _ in missing)
+        raise Verdict(f"missing translation: {listed}", missing[0][1])

@@ -121,6 +121,7 @@ def _territories(lang: str) -> dict[str, str]:
 _SPECIAL = {
     "EU": {"en": "European Union", "fr": "Union européenne"},
     "Global": {"en": "Global", "fr": "Mondial"},
+    "CA-QC": {"en": "Quebec (Canada)", "fr": "Québec (Canada)"},  # an ISO 3166-2 subdivision
 }
 
 

@@ -80,7 +80,8 @@ def _event(step: Step, change: diff.Change, material: set[str]) -> Event | None:
         return None
     if new.retired_on is not None and new.retired_on != old.retired_on:
         return Event("retired", step.sha, step.time, new)
-    fields = tuple(f for f in Subprocessor.model_fields if f in change.changed and f in material)
+    found = diff.material_changes(old, new, change.changed, material)
+    fields = tuple(f for f in Subprocessor.model_fields if f in found)
     if fields:
         return Event("changed", step.sha, step.time, new, fields, _effective(change))
     return None

@@ -50,6 +50,7 @@ from typing import Any
 
 import jinja2
 
+from subreg import chain
 from subreg.diff import Change
 from subreg.errors import InputError
 from subreg.model import Policy, Subprocessor
@@ -100,6 +101,7 @@ def _added(c: Change, old: Registry, new: Registry) -> dict[str, Any]:
         "regions": list(sp.regions) if sp.regions is not None else None,
         "certifications": [cert.name for cert in sp.certifications],
         "transfer_mechanisms": list(sp.transfer_mechanisms),
+        "subprocessors": chain.public(sp.subprocessors),
         "announced_on": announced,
         "effective_on": effective,
         "replaces": replaces,
@@ -110,10 +112,20 @@ def _changed(c: Change, policy: Policy) -> dict[str, Any]:
     assert c.new is not None
     shown = set(policy.material_fields) | {"personal_data", "opt_in"}
     announced, effective = _notice_dates(c)
+    fields = []
+    for name, v in c.fields.items():
+        if name not in shown:
+            continue
+        if name == "subprocessors":  # names and locations only, and what changed in them
+            delta = chain.delta(v["old"], v["new"])
+            if delta:
+                fields.append({"field": name, "old": chain.public(v["old"]), "new": chain.public(v["new"]),
+                               "chain": delta.as_json()})
+            continue
+        fields.append({"field": name, "old": v["old"], "new": v["new"]})
     return {
         **_who(c.new),
-        "fields": [{"field": name, "old": v["old"], "new": v["new"]}
-                   for name, v in c.fields.items() if name in shown],
+        "fields": fields,
         "announced_on": announced,
         "effective_on": effective,
     }
@@ -228,6 +240,8 @@ def _environment(root: Path, policy: Policy) -> jinja2.Environment:
             return str(t["tiers"].get(value, value))
         if field == "certifications":
             return ", ".join(str(c["name"]) if isinstance(c, dict) else str(c) for c in value)
+        if field == "subprocessors":
+            return "; ".join(f"{m['name']} ({envmod.country_names(m['locations'], lang)})" for m in value)
         if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             return envmod.format_date(value, lang)
         if isinstance(value, list):
@@ -236,7 +250,18 @@ def _environment(root: Path, policy: Policy) -> jinja2.Environment:
             return json.dumps(value, ensure_ascii=False, sort_keys=True)
         return str(value)
 
+    def chain_delta(delta: dict[str, list[dict[str, Any]]], lang: str, t: dict[str, Any]) -> str:
+        """What changed in a chain, in words: added, no longer used, moved."""
+        parts = [f"{t['chain_added']} {m['name']} ({envmod.country_names(m['locations'], lang)})"
+                 for m in delta["added"]]
+        parts += [f"{t['chain_removed']} {m['name']} ({envmod.country_names(m['locations'], lang)})"
+                  for m in delta["removed"]]
+        parts += [f"{t['chain_moved']} {m['name']} ({envmod.country_names(m['old'], lang)} → "
+                  f"{envmod.country_names(m['new'], lang)})" for m in delta["moved"]]
+        return "; ".join(parts)
+
     env.filters["shown"] = shown
+    env.filters["chain_delta"] = chain_delta
     env.filters["pick"] = lambda texts, lang: pick(texts, lang, policy.languages)
     env.filters["md_link"] = _md_link
     return env

@@ -5,6 +5,13 @@ language, each in its own `lang` section with the seed's sections (overview, not
 of changes, the three tables, upcoming changes, data residency, security standards, due
 diligence, rights), then a shared contact section. Each Markdown file holds one language.
 
+An entry's chain (`subprocessors`) is shown under its row as names and locations only
+(chain.py), and in `subprocessors.json` as `[{name, locations}]`. Per residency region,
+the page and the Markdown list the current entries with personal data that may touch
+the region's data, where they process it (their chain included) and, by the region's
+law (laws.py), the safeguard for each place: the adequacy finding, the mechanisms the
+entry lists that cover it, the Québec assessment, or "no safeguard recorded".
+
 Status at `today`: an entry whose `notice.effective_on` is after today is *upcoming* (its
 own table, with its date); one whose `retired_on` is today or earlier is gone (it stays in
 the feed); any other is *current*. A current entry with a later `retired_on` is also
@@ -37,9 +44,10 @@ from urllib.parse import quote, urlsplit
 import jinja2
 from markupsafe import Markup
 
-from subreg import diff
+from subreg import chain, diff, laws
 from subreg.errors import InputError
-from subreg.model import Policy, Subprocessor
+from subreg.laws import Judgement, LawData
+from subreg.model import Policy, Region, Subprocessor
 from subreg.registry import Registry
 from subreg.render import env as envmod
 
@@ -159,6 +167,62 @@ def frameworks(entries: list[Entry]) -> list[str]:
     return names or ["GDPR"]
 
 
+@dataclass(frozen=True)
+class RegionRow:
+    """One subprocessor that may touch a region's data, and what its law says of it."""
+
+    entry: Entry
+    places: list[str]  # where the region's data goes: its locations, then its chain's
+    judgement: Judgement
+
+
+@dataclass(frozen=True)
+class Residency:
+    """A residency region, its transfer law, and the subprocessors that may touch its data."""
+
+    key: str
+    region: Region
+    law: LawData
+    rows: list[RegionRow]
+
+
+def residency(lst: Listing, policy: Policy, today: dt.date) -> list[Residency]:
+    """Per residency region (policy order): the current entries with personal data whose
+    `regions` include it, by name, with where they process that data (their chain
+    included) and the law's verdict on each place."""
+    out = []
+    current = sorted((e for rows in lst.tables.values() for e in rows if e.sp.personal_data), key=_order)
+    for key, region in policy.regions.items():
+        rows = [RegionRow(e, list(dict.fromkeys(f.place for f in laws.flows(e.sp))),
+                          laws.judge(e.sp, key, policy, today))
+                for e in current if key in laws.regions(e.sp, policy)]
+        out.append(Residency(key, region, laws.law(policy.law(key)), rows))
+    return out
+
+
+def safeguards(j: Judgement, lang: str, languages: list[str], t: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """(safeguard, places) pairs, for a reader: the adequacy finding, the mechanisms the
+    entry relies on, the assessment, then places with no safeguard recorded. Places at
+    home (no transfer) are not listed; the labels come from the law's data."""
+    groups: dict[str, list[str]] = {}
+
+    def add(label: str, place: str) -> None:
+        places = groups.setdefault(label, [])
+        if place not in places:
+            places.append(place)
+
+    data = j.law
+    for f in j.adequate:
+        add(envmod.translation(data.adequacy_label or {}, lang, languages)[0], f.place)
+    for f, ms in j.covered:
+        add(", ".join(m.id for m in ms), f.place)
+    for f in j.assessed:
+        add(envmod.translation(data.assessment_label or {}, lang, languages)[0], f.place)
+    for f in j.uncovered:
+        add(str(t["no_safeguard"]), f.place)
+    return list(groups.items())
+
+
 # -- rendering ------------------------------------------------------------------------
 
 def md_url(url: str) -> str:
@@ -207,6 +271,11 @@ def context(env: jinja2.Environment, policy: Policy, registry: Registry, today: 
     """What the page and Markdown templates are rendered from."""
     lst = listing(registry, today)
     languages = list(policy.languages)
+
+    def chain_text(sp: Subprocessor, lang: str) -> str:
+        """The entry's chain for readers: "Name (Country, Country); ..."."""
+        return "; ".join(f"{m.name} ({envmod.country_names(list(m.locations), lang)})" for m in sp.subprocessors)
+
     return {
         "sections": words(env, languages),
         "company": policy.company,
@@ -221,14 +290,27 @@ def context(env: jinja2.Environment, policy: Policy, registry: Registry, today: 
         "regions": list(policy.regions.values()),
         "contacts": [(key, value, https(value)) for key, value in policy.contacts.items()],
         "pick": lambda texts, lang: pick(texts, lang, languages),
+        "residency": residency(lst, policy, today),
+        "safeguards": lambda j, lang, t: safeguards(j, lang, languages, t),
+        "translate": lambda texts, lang: envmod.translation(texts, lang, languages)[0],
+        "chain_text": chain_text,
     }
+
+
+def _public(sp: Subprocessor) -> dict[str, Any]:
+    """An entry for subprocessors.json: its chain as names and locations only, and
+    without its transfer assessment date (internal, SPEC 2)."""
+    data = diff.dump(sp)
+    data.pop("transfer_assessed_on", None)
+    data["subprocessors"] = chain.public(sp.subprocessors)
+    return data
 
 
 def as_json(lst: Listing, updated: dt.date) -> str:
     """SPEC 8: `{"updated", "subprocessors": [{"id", "status", ...all fields}]}`, by id."""
     doc = {
         "updated": updated.isoformat(),
-        "subprocessors": [{"id": e.id, "status": e.status, **diff.dump(e.sp)} for e in lst.entries],
+        "subprocessors": [{"id": e.id, "status": e.status, **_public(e.sp)} for e in lst.entries],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
