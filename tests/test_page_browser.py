@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Repo
-from test_publish import HOSTILE, Page, own_registry, publish
+from test_publish import HOSTILE, OWN_TODAY, Page, own_registry, publish
 
 FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -77,7 +77,7 @@ def test_console_detection_catches_a_broken_page(tmp_path: Path, head: str, expe
 
 def test_page_in_chromium(installed, own_repo: Repo, tmp_path: Path) -> None:
     site = tmp_path / "site"
-    publish(installed, own_repo.path, site)
+    publish(installed, own_repo.path, site, today=OWN_TODAY)
     index = site / "index.html"
 
     rendered = render(index, tmp_path / "profile", "--dump-dom")
