@@ -187,17 +187,20 @@ def test_the_seed_end_to_end_from_the_installed_wheel(installed, tmp_path) -> No
         "set dpa_signed_on",
         "  check: imported/sentry.yaml:1: [error] due-diligence: personal data without a due diligence "
         "assessment: add due_diligence",
+        "  check: imported/sentry.yaml:4: [error] identity: Sentry lacks address and contact: the identity (name, "
+        "address, contact) of every sub-processor in the chain must be readily available (EDPB Opinion 22/2024)",
         "  check: imported/sentry.yaml:1: [error] security-standards: personal data without security "
         "commitments: add the security block",
-        "  check: imported/sentry.yaml:7: [error] transfer-mechanism: personal data of the eu region goes to US "
-        "without an adequacy decision and without a valid transfer mechanism (SCC, BCR, or DPF for the US)",
+        "  check: imported/sentry.yaml:7: [error] transfer-mechanism: personal data of the eu region (GDPR) goes to "
+        "US without an adequacy finding and without a transfer mechanism valid under the GDPR (SCC, BCR, DPF (for "
+        "US))",
     ]
     assert "\n\ngithub.yaml: GitHub (infrastructure; lines 38 and 124)\n" \
            "  source: locations: not stated in the source; Global written until you record where\n" \
            "  check: passes every check\n" in r.out
     assert r.out.endswith("21 files written to imported; 18 of 21 entries still lack something for "
                           "`subreg check` to pass (entries per check: dpa 18, due-diligence 18, "
-                          "security-standards 18, transfer-mechanism 18, translations 7)\n")
+                          "identity 18, security-standards 18, transfer-mechanism 18, translations 7)\n")
 
 
 def test_the_same_input_gives_the_same_bytes(run, tmp_path, monkeypatch) -> None:
