@@ -70,7 +70,7 @@ def test_entity_defaults_to_name() -> None:
     ("contact", "http://example.com/privacy", "neither an e-mail address"),
     ("website", "https://", "not an https:// link"),
     ("name", "  ", "must not be empty"),
-    ("purpose", {"en": "a\x00b", "fr": "x"}, "control characters are not allowed"),
+    ("purpose", {"en": "a\x00b", "fr": "x"}, "code point U+0000 is not allowed"),
     ("purpose", {"EN": "a"}, "not a language code"),
     ("replaces", "Not An Id", "is not an id"),
     ("security", {"encryption_at_rest": True, "encryption_in_transit": True,

@@ -346,7 +346,7 @@ def test_dates_of_several_notices(run, based: Repo, tmp_path: Path) -> None:
 
 def test_hostile_text_is_escaped_everywhere(run, based: Repo, tmp_path: Path) -> None:
     based.put("evil", name=HOSTILE, legal_name="Evil Inc.",
-              purpose={"en": "Ping `@team` now\nsecond | line", "fr": "Alerte <b>"},
+              purpose={"en": "Ping `@team` now | second * line", "fr": "Alerte <b>"},
               notice=notice("2025-05-01", "2025-06-15"))
     out = tmp_path / "out"
     doc = draft(run, based, out)
@@ -354,8 +354,8 @@ def test_hostile_text_is_escaped_everywhere(run, based: Repo, tmp_path: Path) ->
 
     md = (out / "notice.en.md").read_text("utf-8")
     [row] = md_table(md, "New subprocessors")  # one row of nine cells: no cell broke out
-    assert row[0] == HOSTILE and row[2] == "Ping `@team` now second | line"
-    assert "<script>" not in md and "\n| second" not in md
+    assert row[0] == HOSTILE and row[2] == "Ping `@team` now | second * line"
+    assert "<script>" not in md  # a line break in a text field is a schema error (tests/test_hostile.py)
     assert "@team" not in md and "@evil" not in md  # no @mentions
 
     for lang in ("en", "fr"):

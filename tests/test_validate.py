@@ -53,7 +53,7 @@ BAD: dict[str, tuple[bytes | str, str]] = {
     "latin-1": ("name: Société\n".encode("latin-1"), r"registry/bad\.yaml:1:11: not UTF-8 text \(byte 0xe9\)"),
     "deep nesting": ("a: " + "[" * 20000 + "]" * 20000 + "\n", r":1:\d+: (nesting deeper than 32 levels|invalid YAML)"),
     "javascript link": (GOOD + "website: javascript:alert(1)\n", r"website: 'javascript:alert\(1\)' is not an https:// link"),
-    "control character": (GOOD.replace("name: Acme Analytics", 'name: "Acme\\x07"', 1), r":1:7: name: control characters"),
+    "control character": (GOOD.replace("name: Acme Analytics", 'name: "Acme\\x07"', 1), r":1:7: name: code point U\+0007 is not allowed"),
     "yes as boolean": (GOOD.replace("personal_data: true", "personal_data: yes"), r"personal_data: 'yes' is not a boolean"),
     "python tag": (GOOD + "x: !!python/object:os.system ls\n", r"YAML tags are not allowed"),
 }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -15,18 +16,25 @@ from pathlib import Path
 import click
 
 from subreg.errors import EXIT_INPUT, EXIT_INTERNAL, InputError, SubregError
+from subreg.escape import one_line
 from subreg.options import Options, Outcome
 
 
 def _today(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date:
     if value is None:
         return dt.datetime.now(dt.UTC).date()
+    from subreg.model import MAX_YEAR, MIN_YEAR
+
     try:
-        if len(value) != 10:
+        # YYYY-MM-DD only: fromisoformat also takes week dates (2026-W01-1) and others
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             raise ValueError
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date: write YYYY-MM-DD") from None
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise click.BadParameter(f"{value!r} is out of range: the year must be {MIN_YEAR}-{MAX_YEAR}")
+    return day
 
 
 def _ref(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -218,13 +226,13 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(str(exc), err=True)
         return EXIT_INPUT
     except SubregError as exc:
-        click.echo(f"subreg: internal error: {exc}", err=True)
+        click.echo(f"subreg: internal error: {one_line(exc)}", err=True)
         return exc.exit_code
     except Exception as exc:  # a bug: say so, without dumping a traceback on users
         if os.environ.get("SUBREG_DEBUG"):
             traceback.print_exc()
         click.echo(
-            f"subreg: internal error ({type(exc).__name__}: {exc}); this is a bug in subreg. "
+            f"subreg: internal error ({type(exc).__name__}: {one_line(exc)}); this is a bug in subreg. "
             "Set SUBREG_DEBUG=1 to see the traceback.", err=True,
         )
         return EXIT_INTERNAL

@@ -15,6 +15,7 @@ from functools import cached_property
 from typing import Any, Literal
 
 from subreg import chain
+from subreg.escape import one_line
 from subreg.model import Policy, Subprocessor, identity
 from subreg.registry import Registry
 
@@ -190,9 +191,10 @@ def as_text(changes: list[Change], base: str, head: str) -> str:
                     lines.extend(chain.text_lines(values["old"], values["new"], " " * 8))
                     continue
                 lines.append(f"      {name}: {_short(values['old'])} -> {_short(values['new'])}")
-    return "\n".join(lines) + "\n"
+    return "".join(one_line(line) + "\n" for line in lines)
 
 
 def _short(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    text = one_line(text)
     return text if len(text) <= 120 else text[:117] + "..."

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import groupby
+
+from subreg.escape import one_line
 
 EXIT_OK = 0
 EXIT_VIOLATIONS = 1
 EXIT_INPUT = 2
 EXIT_INTERNAL = 3
+
+# At most this many problems of one file are printed, then a count of the rest: a
+# hostile file with tens of thousands of bad keys must not flood the log.
+MAX_PER_FILE = 100
 
 
 @dataclass(frozen=True, order=True)
@@ -26,7 +33,20 @@ class Problem:
             where += f":{self.line}"
             if self.col:
                 where += f":{self.col}"
-        return f"{where}: {self.message}"
+        return f"{one_line(where)}: {one_line(self.message)}"
+
+
+def format_problems(problems: Iterable[Problem]) -> list[str]:
+    """One inert line per problem, sorted, at most MAX_PER_FILE per file, then a count."""
+    out: list[str] = []
+    for path, group in groupby(sorted(set(problems)), key=lambda p: p.path):
+        items = list(group)
+        out += [str(p) for p in items[:MAX_PER_FILE]]
+        rest = len(items) - MAX_PER_FILE
+        if rest > 0:
+            out.append(f"{one_line(path)}: ... and {rest} more problem{'s' if rest != 1 else ''} "
+                       f"in this file (the first {MAX_PER_FILE} are shown)")
+    return out
 
 
 class SubregError(Exception):
@@ -46,8 +66,15 @@ class InputError(SubregError):
 
     def __init__(self, message: str = "", problems: Iterable[Problem] = ()) -> None:
         self.problems = sorted(set(problems))
-        text = "\n".join(str(p) for p in self.problems) if self.problems else message
+        text = "\n".join(format_problems(self.problems)) if self.problems else one_line(message)
         super().__init__(text)
+
+    @classmethod
+    def of_lines(cls, lines: Iterable[str]) -> InputError:
+        """Several messages, one inert line each."""
+        err = cls()
+        err.args = ("\n".join(one_line(line) for line in lines),)
+        return err
 
     @classmethod
     def at(cls, path: str, message: str, line: int = 0, col: int = 0) -> InputError:

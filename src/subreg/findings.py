@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 from subreg import registry as reg
+from subreg.escape import UNSAFE, one_line
 from subreg.model import Waiver
 
 Severity = Literal["error", "warning"]
@@ -22,6 +23,14 @@ class Finding:
     path: str
     line: int
     message: str
+
+    def __post_init__(self) -> None:
+        # A finding's text may come from data (a custom check's message, a file name in
+        # an old commit): it is made one inert line here, once, for every output.
+        for name in ("path", "message", "subprocessor"):
+            value = getattr(self, name)
+            if value is not None and UNSAFE.search(value):
+                object.__setattr__(self, name, one_line(value))
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -12,7 +12,7 @@ import os
 import re
 import subprocess
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -61,8 +61,23 @@ class FileChange:
 class Commit:
     sha: str
     parents: tuple[str, ...]
-    time: int  # committer date, epoch seconds
+    time: int | None  # committer date, epoch seconds; None when git cannot give a usable one
     changes: tuple[FileChange, ...]
+
+
+# Committer dates subreg can compute with: 1970 to the end of year 9999 (a commit object
+# can say anything: a date in the year 10000 overflows every date type, a malformed one
+# prints nothing).
+MAX_EPOCH = 253402300799
+
+
+def epoch(text: bytes | str) -> int | None:
+    """A committer date as git prints it (`%ct`), or None when it is not a usable one."""
+    value = text.strip() if isinstance(text, str) else text.strip().decode("ascii", "replace")
+    if not value.isascii() or not value.isdigit() or len(value) > 12:
+        return None
+    number = int(value)
+    return number if number <= MAX_EPOCH else None
 
 
 class Git:
@@ -195,25 +210,48 @@ class Git:
         pathspecs = [self.prefix + p for p in paths] if paths else [self.prefix + folder]
         args += ["--end-of-options", *revs, "--", *pathspecs]
         out = self.run(args, "git log failed")
-        for chunk in out.split(b"\x01")[1:]:
-            header, _, rest = chunk.partition(b"\n")
-            sha, time, *parents = header.decode().split()
-            fields = rest.lstrip(b"\n\0").split(b"\0")
-            changes = []
-            i = 0
-            while i + 1 < len(fields):
-                meta = fields[i].decode()
-                if not meta.startswith(":"):
-                    i += 1
-                    continue
-                _old_mode, new_mode, old_sha, new_sha, _status = meta[1:].split()
-                changes.append(FileChange(old_sha, new_sha, new_mode, self._rel(fields[i + 1])))
-                i += 2
-            yield Commit(sha, tuple(parents), int(time), tuple(changes))
+        yield from _parse_log(out, self._rel)
 
     def last_commit_time(self, folder: str) -> int | None:
-        out = self.run(["log", "-1", "--format=%ct", "--", self.prefix + folder])
-        return int(out) if out.strip() else None
+        """The committer date of the last commit that touched `folder` (the latest usable
+        one, when a commit's date cannot be read)."""
+        out = self.run(["log", "--format=%ct", "--", self.prefix + folder])
+        return next((t for t in map(epoch, out.split(b"\n")) if t is not None), None)
+
+
+def _parse_log(out: bytes, rel: Callable[[bytes], str]) -> Iterator[Commit]:
+    """Commits from `git log --raw -z --format=%x01%H %ct %P`.
+
+    With -z every field ends with NUL: a header (after the commit's \\x01), then a
+    `:modes shas status` field and its path, per file. A path is taken whole, whatever
+    bytes it holds (a \\x01, a line break, bytes that are not UTF-8): only the field
+    after a `:` field is a path.
+    """
+    fields = out.split(b"\0")
+    header: list[str] | None = None
+    changes: list[FileChange] = []
+    i = 0
+    while i < len(fields):
+        field = fields[i].lstrip(b"\n")
+        i += 1
+        if field.startswith(b"\x01"):
+            if header is not None:
+                yield _commit(header, changes)
+            header, changes = field[1:].decode("ascii", "replace").split(" "), []
+        elif field.startswith(b":") and i < len(fields) and header is not None:
+            meta = field[1:].decode("ascii", "replace").split()
+            path = fields[i]
+            i += 1
+            if len(meta) >= 4:
+                changes.append(FileChange(meta[2], meta[3], meta[1], rel(path)))
+    if header is not None:
+        yield _commit(header, changes)
+
+
+def _commit(header: list[str], changes: list[FileChange]) -> Commit:
+    sha = header[0]
+    time = epoch(header[1]) if len(header) > 1 else None
+    return Commit(sha, tuple(p for p in header[2:] if p), time, tuple(changes))
 
 
 class CatFile:

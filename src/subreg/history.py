@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from subreg import diff, yamlio
 from subreg import registry as reg
@@ -57,6 +57,9 @@ class History:
     problems: list[tuple[str, Problem]] = field(default_factory=list)
     # registry state at the last replayed commit: path -> entry
     final: dict[str, Subprocessor] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"<History of {len(self.steps)} steps, {len(self.commits_of)} entries>"
 
     def notice_first_seen(self, ids: Iterable[str | None], notice: Notice) -> tuple[dt.date, str] | None:
         """Date and commit of the first commit that contains `notice` for any of `ids`."""
@@ -110,6 +113,47 @@ def _entry_path(path: str) -> bool:
     return path.startswith(reg.FOLDER + "/") and "/" not in name and name.endswith(".yaml")
 
 
+_REGULAR = ("100644", "100755")
+_BAD_DATE = ("the commit's committer date cannot be read (malformed, or after the year 9999): "
+             "it is dated as the commit before it")
+
+
+def _readable(commits: list[Commit], hist: History) -> list[Commit]:
+    """The commits as subreg can read them; what it cannot read becomes a problem of
+    that commit (a `history-invalid` warning), never a crash, since a past commit can
+    no longer be fixed.
+
+    - A committer date that cannot be used (malformed, or past the year 9999) is taken
+      to be the previous commit's.
+    - A file under registry/ that is not a regular `<id>.yaml` file (a submodule, a
+      symlink, a name with control characters or bytes that are not UTF-8) is left
+      out of the commit: the entry keeps its last readable state.
+    """
+    out = []
+    last = 0
+    for c in commits:
+        time = c.time
+        if time is None:
+            hist.problems.append((c.sha, Problem(reg.FOLDER, 0, 0, _BAD_DATE)))
+            time = last
+        last = time
+        kept = []
+        for ch in c.changes:
+            if ch.new_sha != ZERO and (_entry_path(ch.path) or ch.new_mode not in _REGULAR):
+                problem = reg.layout_problem(ch.path, ch.new_mode)
+                if problem is not None:
+                    hist.problems.append((c.sha, Problem(ch.path, 0, 0, problem)))
+                    continue
+            kept.append(ch)
+        out.append(replace(c, time=time, changes=tuple(kept)))
+    return out
+
+
+def _time(commit: Commit) -> int:
+    assert commit.time is not None, "dated by _readable"
+    return commit.time
+
+
 def scan(
     git: Git,
     policy: Policy,
@@ -123,16 +167,17 @@ def scan(
     first-parent commit is also turned into a Step with its registry changes.
     """
     hist = History()
-    commits = [c for c in git.log(revs, reg.FOLDER if paths is None else "", paths=paths)]
+    commits = _readable(list(git.log(revs, reg.FOLDER if paths is None else "", paths=paths)), hist)
     reader = Reader(git)
     reader.load((ch.new_sha, ch.path) for c in commits for ch in c.changes if _entry_path(ch.path))
     for c in commits:
+        time = _time(c)
         for ch in c.changes:
             if not _entry_path(ch.path) or ch.new_sha == ZERO:
                 continue
             sid = reg.entry_id(ch.path)
             hist.commits_of.setdefault(sid, []).append(c.sha)
-            hist.first_seen[sid] = min(hist.first_seen.get(sid, c.time), c.time)
+            hist.first_seen[sid] = min(hist.first_seen.get(sid, time), time)
             value = reader.cache.get(ch.new_sha)
             if isinstance(value, InputError):
                 hist.problems.extend((c.sha, p) for p in value.problems)
@@ -140,8 +185,8 @@ def scan(
             if value is not None and value.notice is not None:
                 key = (sid, value.notice)
                 seen = hist.sightings.get(key)
-                if seen is None or (c.time, c.sha) < seen:
-                    hist.sightings[key] = (c.time, c.sha)
+                if seen is None or (time, c.sha) < seen:
+                    hist.sightings[key] = (time, c.sha)
     if replay_from is not None:
         _replay(git, policy, hist, commits, replay_from, reader)
     return hist
@@ -174,7 +219,7 @@ def _replay(git: Git, policy: Policy, hist: History, commits: list[Commit], tip:
                 after.entries[new.id] = new
         changes = diff.compare(before, after, policy)
         if changes:
-            hist.steps.append(Step(commit.sha, commit.time, changes))
+            hist.steps.append(Step(commit.sha, _time(commit), changes))
     for path, sha in state.items():
         sp = reader.get(sha, path)
         if sp is not None:

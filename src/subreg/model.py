@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from functools import cache
+import unicodedata
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
@@ -27,11 +28,21 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from subreg import yamlio
-from subreg.errors import InputError, Problem
+from subreg.errors import MAX_PER_FILE, InputError, Problem
+from subreg.escape import UNSAFE
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
-_CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+# SPEC 2: dates are years 1900-2999 (so that date arithmetic can never overflow).
+MIN_YEAR, MAX_YEAR = 1900, 2999
+# Invisible code points that a name could hide, beyond the format characters (Cf):
+# the combining grapheme joiner, Hangul and Khmer fillers, Mongolian variation
+# selectors, the Braille blank and the variation selectors.
+_INVISIBLE = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2800\u3164\uffa0"
+                        "\ufe00-\ufe0f\U000e0100-\U000e01ef]")
+# RFC 5322 dot-atom: what the address is, with nothing a mail parser would drop or
+# reinterpret (comments in parentheses, quoted strings, routes).
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_EMAIL = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{{2,}}")
 ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _LANG = re.compile(r"[a-z]{2,3}")
 
@@ -42,9 +53,12 @@ def _date(value: Any) -> Any:
     if not isinstance(value, str) or not _DATE.fullmatch(value):
         raise ValueError(f"{value!r} is not a date: write it as YYYY-MM-DD")
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"{value!r} is not a real date (YYYY-MM-DD)") from None
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise ValueError(f"{value!r} is out of range: dates are years {MIN_YEAR}-{MAX_YEAR}")
+    return day
 
 
 def _bool(value: Any) -> Any:
@@ -61,20 +75,35 @@ def _int(value: Any) -> Any:
     return value
 
 
+def _code_point(ch: str) -> str:
+    return f"U+{ord(ch):04X}"
+
+
 def _line(value: str) -> str:
-    if _CONTROL_LINE.search(value):
-        raise ValueError("control characters (including line breaks) are not allowed here")
+    """SPEC 2: text fields are one line, with no control, bidirectional-override or
+    non-character code points (XML 1.0 forbids some of them: feed.xml and junit.xml
+    must always parse)."""
+    bad = UNSAFE.search(value)
+    if bad:
+        raise ValueError(f"code point {_code_point(bad.group())} is not allowed: text fields are one line, "
+                         "without control, bidirectional-override or non-character code points")
     if not value.strip():
         raise ValueError("must not be empty")
     return value.strip()
 
 
-def _text(value: str) -> str:
-    if _CONTROL.search(value):
-        raise ValueError("control characters are not allowed in text")
-    if not value.strip():
-        raise ValueError("must not be empty")
-    return value.strip()
+_text = _line
+
+
+def _name(value: str) -> str:
+    """A name readers compare with others: no invisible or unusual-space code points."""
+    value = _line(value)
+    for ch in value:
+        if unicodedata.category(ch) in ("Cf", "Co", "Cn", "Cs") or _INVISIBLE.match(ch) \
+                or (ch != " " and unicodedata.category(ch) == "Zs"):
+            raise ValueError(f"code point {_code_point(ch)} ({unicodedata.name(ch, 'unassigned')}) is not "
+                             "allowed in a name: it is invisible, a format character or an unusual space")
+    return value
 
 
 def _https(value: str) -> str:
@@ -89,7 +118,7 @@ def _contact(value: str) -> str:
     value = _line(value)
     if value.startswith("https://"):
         return _https(value)
-    if re.fullmatch(r"[^@\s<>\"',;]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}", value):
+    if _EMAIL.fullmatch(value):
         return value
     raise ValueError(f"{value!r} is neither an e-mail address nor an https:// link")
 
@@ -140,6 +169,7 @@ Date = Annotated[dt.date, BeforeValidator(_date)]
 Bool = Annotated[bool, BeforeValidator(_bool)]
 Int = Annotated[int, BeforeValidator(_int)]
 Line = Annotated[str, AfterValidator(_line)]
+Name = Annotated[str, AfterValidator(_name)]
 Text = Annotated[str, AfterValidator(_text)]
 Url = Annotated[str, AfterValidator(_https)]
 Contact = Annotated[str, AfterValidator(_contact)]
@@ -201,8 +231,8 @@ class ChainMember(_Strict):
 class Subprocessor(_Strict):
     """One registry entry (`registry/<id>.yaml`)."""
 
-    name: Line
-    legal_name: Line | None = None
+    name: Name
+    legal_name: Name | None = None
     address: Line | None = None
     contact: Contact | None = None
     subprocessors_url: Url | None = None
@@ -360,14 +390,21 @@ _VOCABULARY: frozenset[str] = frozenset(
 ) - {"id", "path"}
 
 
-def _message(err: Any) -> tuple[str, bool]:
-    """A readable message for one pydantic error, and whether it concerns a key."""
+@lru_cache(maxsize=1024)
+def _did_you_mean(field: str) -> str:
+    if len(field) > 64:  # no field name is that long: nothing to suggest
+        return ""
+    close = difflib.get_close_matches(field, _VOCABULARY, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _message(err: Any, hint: bool = True) -> tuple[str, bool]:
+    """A readable message for one pydantic error, and whether it concerns a key.
+    `hint`: look for the field the author meant (for the problems that are printed)."""
     kind, loc = err["type"], err["loc"]
     field = loc[-1] if loc else ""
     if kind == "extra_forbidden":
-        close = difflib.get_close_matches(str(field), _VOCABULARY, n=1, cutoff=0.6)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        return f"unknown field '{field}'{hint}", True
+        return f"unknown field '{field}'{_did_you_mean(str(field)) if hint else ''}", True
     if kind == "missing":
         return f"missing required field '{field}'", False
     msg = str(err["msg"])
@@ -392,9 +429,12 @@ def parse(model: type[M], doc: yamlio.Doc) -> M:
         return model.model_validate(doc.data)
     except ValidationError as exc:
         problems: list[Problem] = []
-        for err in exc.errors():
+        # pydantic lists errors in document order, and only the first MAX_PER_FILE of a
+        # file are printed: only those get a "did you mean" (tens of thousands of unknown
+        # keys must not cost a fuzzy match each)
+        for i, err in enumerate(exc.errors(include_url=False)):
             loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-            msg, on_key = _message(err)
+            msg, on_key = _message(err, hint=i < MAX_PER_FILE)
             if err["type"] == "missing":
                 problems.append(doc.problem(loc[:-1], msg))
             else:

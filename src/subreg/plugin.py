@@ -1,7 +1,8 @@
 """The pytest plugin: the fixtures that make a pytest function a policy check.
 
-Registered through the `pytest11` entry point, so plain `pytest checks/` works in a
-compliance repo; `subreg check` and `subreg audit` run the same plugin in-process.
+Registered by the `pytest11` entry point (`subreg.pytest_entry`) when pytest runs in a
+compliance repo, so plain `pytest checks/` works there and nowhere else; `subreg check`
+and `subreg audit` run the same plugin in-process.
 
 Fixtures (the API of custom checks):
 
@@ -26,13 +27,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Generator
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
 from subreg import findings as fd
 from subreg.diff import Change
+from subreg.escape import one_line
 from subreg.history import History
 from subreg.model import Policy, Subprocessor
 from subreg.registry import Registry
@@ -169,13 +170,43 @@ def _asserted_field(statement: str) -> str | None:
     return None
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
-    outcome = yield
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport | None:
+    """Under subreg's runner, the report without pytest's rendering of the failure.
+
+    pytest renders every failure with the repr of each argument of each frame: the
+    `session` or `registry` a check takes is the whole registry, so rendering is linear
+    in the registry's size for each failure, quadratic in all (400 entries that all fail
+    took a minute). The finding comes from the exception itself (`_record`), so the
+    report carries only its one-line message.
+    """
     sess = ACTIVE
     if sess is None:
-        return
-    report = outcome.get_result()
+        return None
+    excinfo = call.excinfo
+    outcome: Literal["passed", "failed", "skipped"] = "passed"
+    longrepr: Any = None
+    if excinfo is not None:
+        if isinstance(excinfo.value, pytest.skip.Exception):
+            outcome, longrepr = "skipped", (str(item.path), (item.location[1] or 0) + 1, str(excinfo.value))
+        else:
+            outcome, longrepr = "failed", f"{excinfo.typename}: {one_line(excinfo.value)[:_MAX_MESSAGE]}"
+    when = call.when
+    assert when != "collect"
+    report = pytest.TestReport(
+        item.nodeid, item.location, dict.fromkeys(item.keywords, 1), outcome, longrepr,
+        when, duration=call.duration, start=call.start, stop=call.stop,
+        user_properties=item.user_properties,
+    )
+    _record(sess, item, call, report)
+    return report
+
+
+_MAX_MESSAGE = 2000
+
+
+def _record(sess: Session, item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
+    """The finding of a test's outcome."""
     if report.when != "call" and not (report.failed and report.when == "setup"):
         return
     if report.passed:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from subreg import model, yamlio
 from subreg.errors import InputError, Problem
+from subreg.escape import UNSAFE
 from subreg.gitrepo import blob_sha
 from subreg.model import Policy, Subprocessor
 
@@ -32,6 +33,10 @@ class Registry:
     docs: dict[str, yamlio.Doc] = field(default_factory=dict)
     blobs: dict[str, str] = field(default_factory=dict)  # path -> git blob id of its content
     exists: bool = True  # False when the registry folder is missing (the first PR)
+
+    def __repr__(self) -> str:
+        # cheap: pytest puts the repr of a fixture in every failing assertion's message
+        return f"<Registry of {len(self.entries)} entries>"
 
     def __iter__(self) -> Iterator[Subprocessor]:
         return iter(self.entries.values())
@@ -70,6 +75,29 @@ def check_name(path: str) -> Problem | None:
         return Problem(path, 0, 0, f"bad file name {name!r}: registry files are named <id>.yaml, "
                        "with an id of lowercase letters, digits and dashes")
     return None
+
+
+def layout_problem(path: str, mode: str) -> str | None:
+    """Why the file `path` (under registry/, with the git file `mode`) cannot be a
+    registry entry, or None when it can: registry/ holds only regular `<id>.yaml` files.
+
+    For the history side (a past commit is read as far as it can be, and each file
+    refused here is a warning of that commit); a pull request's files are refused by
+    the layout validator of the gate.
+    """
+    name = path[len(FOLDER) + 1:] if path.startswith(FOLDER + "/") else path
+    if mode == "160000":
+        return "is a submodule (a gitlink); registry/ holds only <id>.yaml files"
+    if mode == "120000":
+        return "is a symlink; subreg reads regular files only"
+    if mode == "040000" or "/" in name:
+        return "is in a subfolder; registry/ holds only <id>.yaml files"
+    if mode not in ("100644", "100755"):
+        return f"has the git file mode {mode}; registry/ holds only regular <id>.yaml files"
+    if UNSAFE.search(name):
+        return "has a file name with control characters or bytes that are not UTF-8"
+    bad = check_name(path)
+    return bad.message if bad else None
 
 
 def parse_entry(raw: bytes, path: str, label: str = "", marks: bool = True) -> tuple[Subprocessor, yamlio.Doc]:

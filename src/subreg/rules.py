@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from subreg.escape import one_line
+
 SECTIONS = ("Severity", "Source", "Fix")
 _SECTION = re.compile(rf"^({'|'.join(SECTIONS)}):\s*(.*)$")
 
@@ -133,7 +135,11 @@ def history_invalid() -> None:
 
     History cannot be rewritten: the audit and publish report the commit and the
     problem, and the entry keeps its last valid state (a broken commit never reads as a
-    removal followed by an addition).
+    removal followed by an addition). What cannot be read: a registry file that does not
+    parse or fails the schema; a file under `registry/` that is not a regular `<id>.yaml`
+    file (a submodule, a symlink, a file name with control characters or bytes that are
+    not UTF-8); a committer date that cannot be used (malformed, or after the year 9999),
+    in which case the commit is dated as the one before it.
 
     Severity: warning
     Source: subreg's own consistency rule: the replay of history is the audit trail.
@@ -178,8 +184,16 @@ def custom(root: Path) -> dict[str, Rule]:
             if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
                 severity = "warning" if _warning_marker(node) else "error"
                 rid = check_id(node.name)
-                found[rid] = parse(rid, ast.get_docstring(node), f"checks/{path.name}", severity)
+                found[rid] = parse(rid, _inert(ast.get_docstring(node, clean=False)), f"checks/{path.name}", severity)
     return found
+
+
+def _inert(doc: str | None) -> str | None:
+    """A custom check's docstring with its own line breaks only: a carriage return or a
+    line separator in it is escaped, not read as a line break."""
+    if doc is None:
+        return None
+    return inspect.cleandoc("\n".join(one_line(line) for line in doc.split("\n")))
 
 
 def _warning_marker(node: ast.FunctionDef) -> bool:

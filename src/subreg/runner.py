@@ -29,6 +29,9 @@ CONFIG = [
 FAST = [
     "--capture=no", "-p", "no:logging", "-p", "no:warnings", "-p", "no:faulthandler",
     "-p", "no:unraisableexception", "-p", "no:threadexception",
+    # no failure sections at the end: the findings come from the plugin, and the terminal
+    # reporter's summary scans every report for each failure (quadratic)
+    "--tb=no",
     # and plugins for other uses of pytest, which only cost their import
     "-p", "no:doctest", "-p", "no:junitxml", "-p", "no:pastebin", "-p", "no:legacypath",
     "-p", "no:setuponly", "-p", "no:setupplan", "-p", "no:nose", "-p", "no:debugging",
@@ -74,7 +77,7 @@ def run(session: Session) -> list[fd.Finding]:
             if file.startswith(str(root)) or file.startswith(str(BUILTIN)):
                 del sys.modules[name]
     if session.problems:
-        raise InputError("\n".join(session.problems))
+        raise InputError.of_lines(session.problems)
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
         tail = buffer.getvalue().strip().splitlines()[-5:]
         raise InputError("the checks could not run: " + " | ".join(tail))

@@ -27,6 +27,10 @@ class Session:
     passed: int = 0
     problems: list[str] = field(default_factory=list)  # broken custom checks
 
+    def __repr__(self) -> str:
+        # cheap: pytest puts the repr of a fixture in every failing assertion's message
+        return f"<Session of {len(self.registry)} entries, {len(self.changes)} changes>"
+
     @property
     def today(self) -> dt.date:
         return self.project.today

@@ -14,6 +14,7 @@ cannot exhaust the stack.
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,8 +23,13 @@ from typing import Any
 import yaml
 
 from subreg.errors import InputError, Problem
+from subreg.escape import OTHERS
 
 MAX_BYTES = 1024 * 1024
+# Anywhere in a file, even in a comment (where a bidirectional override would make a
+# reviewer misread the lines around it): every code point that escape.one_line would
+# have to escape, but tab and the line breaks YAML is made of.
+_FORBIDDEN = re.compile(rf"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{OTHERS}]")
 MAX_DEPTH = 32
 
 try:  # pragma: no branch - depends on how PyYAML was built
@@ -87,7 +93,7 @@ def decode(raw: bytes, path: str) -> str:
         line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
         raise InputError.at(path, "binary file (NUL byte); expected UTF-8 YAML text", line)
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
@@ -95,6 +101,16 @@ def decode(raw: bytes, path: str) -> str:
             path, f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
             line, col,
         ) from None
+    bad = _FORBIDDEN.search(text)
+    if bad:
+        at = bad.start()
+        line = text.count("\n", 0, at) + 1
+        col = at - (text.rfind("\n", 0, at) + 1) + 1
+        raise InputError.at(
+            path, f"code point U+{ord(bad.group()):04X} is not allowed: control, bidirectional-override "
+            "and non-character code points are refused anywhere in a file", line, col,
+        )
+    return text
 
 
 def loads(raw: bytes, path: str, marks: bool = True) -> Doc:

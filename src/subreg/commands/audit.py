@@ -63,12 +63,12 @@ def run(opts: Options, out: Path | None) -> Outcome:
     if out is not None:
         write_tree(out, {"audit.json": json.dumps(report, indent=2, ensure_ascii=False) + "\n",
                          "audit.md": md})
-    github.add_to_summary(md)
+    warning = github.add_to_summary(md)
     lines = text.render(found, totals, f"subreg audit of {head[:12]} as of {today}: "
                         f"{len(hist.steps)} registry commit(s) replayed")
     if github.in_actions():
         lines = github.annotate(found) + lines
-    return Outcome(EXIT_VIOLATIONS if totals["failed"] else EXIT_OK, lines)
+    return Outcome(EXIT_VIOLATIONS if totals["failed"] else EXIT_OK, lines, warning or "")
 
 
 def replay(hist: History, project: Project, current: Registry) -> list[fd.Finding]:

@@ -28,8 +28,8 @@ def run(opts: Options, base: str | None, head: str | None, everything: bool, fmt
 
         write_atomic(sarif_path, sarif.render(found, __version__))
     in_actions = github.in_actions()
-    if in_actions:
-        github.add_to_summary(github.summary(found, totals, sess.changes, "subreg check"))
+    warning = github.add_to_summary(github.summary(found, totals, sess.changes, "subreg check")) \
+        if in_actions else None
     if fmt == "json":
         doc = {"base": sess.rng.base, "head": sess.rng.head, "today": project.today.isoformat(),
                "findings": [f.as_json() for f in found], "summary": totals}
@@ -40,4 +40,4 @@ def run(opts: Options, base: str | None, head: str | None, everything: bool, fmt
         out = text.render(found, totals, header)
         if in_actions:
             out = github.annotate(found) + out
-    return Outcome(EXIT_VIOLATIONS if totals["failed"] else EXIT_OK, out)
+    return Outcome(EXIT_VIOLATIONS if totals["failed"] else EXIT_OK, out, warning or "")

@@ -27,15 +27,15 @@ def run(opts: Options, base: str | None, head: str | None, out: Path) -> Outcome
                                rng.base, rng.head)
     span = f"{rng.base_label}..{rng.head_label}"
     if facts is None:
-        github.add_to_summary(f"## Customer notice\n\nNothing to announce in `{github.cell(span)}`: "
-                              "no notice drafts written.\n")
-        return Outcome(EXIT_OK, f"nothing to announce in {span}: no notice drafts written\n")
+        warning = github.add_to_summary(f"## Customer notice\n\nNothing to announce in `{github.cell(span)}`: "
+                                        "no notice drafts written.\n")
+        return Outcome(EXIT_OK, f"nothing to announce in {span}: no notice drafts written\n", warning or "")
     files = notice.render(facts, project.root, project.policy)
     write_tree(out, files)
     # Reviewers read the first language's draft in the job summary, without downloading it.
     first = project.policy.languages[0]
-    github.add_to_summary(f"## Customer notice draft ({first})\n\n{files[f'notice.{first}.md']!s}\n")
+    warning = github.add_to_summary(f"## Customer notice draft ({first})\n\n{files[f'notice.{first}.md']!s}\n")
     counts = ", ".join(f"{len(facts[k])} {k}" for k in ("added", "changed", "removed"))
     lines = [f"notice drafts for {span} ({counts}) written to {out}:"]
     lines += [f"  {out / name}" for name in files]
-    return Outcome(EXIT_OK, "\n".join(lines) + "\n")
+    return Outcome(EXIT_OK, "\n".join(lines) + "\n", warning or "")

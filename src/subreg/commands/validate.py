@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from subreg import registry as reg
-from subreg.errors import EXIT_INPUT, EXIT_OK, InputError, Problem
+from subreg.errors import EXIT_INPUT, EXIT_OK, InputError, Problem, format_problems
 from subreg.model import Policy, Subprocessor
 from subreg.options import Options, Outcome
 
@@ -32,8 +32,9 @@ def run(opts: Options) -> Outcome:
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:
-        lines = [str(p) for p in sorted(set(problems))]
-        lines.append(f"{len(lines)} problem{'s' if len(lines) != 1 else ''} found")
+        lines = format_problems(problems)
+        total = len(set(problems))
+        lines.append(f"{total} problem{'s' if total != 1 else ''} found")
         return Outcome(EXIT_INPUT, err="\n".join(lines) + "\n")
     return Outcome(EXIT_OK, f"ok: {count} subprocessors, {reg.POLICY} and waivers are valid\n")
 

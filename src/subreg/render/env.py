@@ -4,6 +4,13 @@ Templates ship inside the package (`subreg/templates/*.j2`) and can be overridde
 file from the compliance repo's `templates/` folder. Registry text is only ever passed
 to templates as data, never rendered as a template itself.
 
+Overrides are data too (they come in pull requests): every template renders in Jinja2's
+`ImmutableSandboxedEnvironment`, so that `{{ lipsum.__globals__ ... }}` and its kind
+reach nothing of Python's, and an override is read only when every component of its
+path under `templates/` is a real folder or a regular file (a symlinked folder cannot
+read host files). A broken override (a syntax error, an undefined value, an unsafe
+access, any error while it renders) is exit 2 at the template's `path:line`.
+
 HTML is autoescaped whatever the template's suffix (`select_autoescape` keys on the
 suffix, and `page.html.j2` would otherwise not be escaped). `StrictUndefined` makes a
 missing value fail loudly instead of printing nothing.
@@ -12,12 +19,19 @@ missing value fail loudly instead of printing nothing.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import stat
 from functools import cache
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import jinja2
+from jinja2.loaders import split_template_path
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from subreg.errors import InputError
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
@@ -32,31 +46,131 @@ def _autoescape(name: str | None) -> bool:
     return name is None or not name.endswith(_PLAIN)
 
 
+MAX_TEMPLATE_BYTES = 1024 * 1024
+OVERRIDES = "templates"
+
+
 class _Loader(jinja2.FileSystemLoader):
-    """The repo's templates/ first, then the package's; symlinks leaving the repo are refused."""
+    """The repo's templates/ first, then the package's. An override is read only when
+    every component of its path is a real folder or a regular file."""
 
     def __init__(self, repo: Path | None) -> None:
-        self.repo_dir = (repo / "templates") if repo is not None else None
-        paths = [str(PACKAGE_TEMPLATES)]
-        if self.repo_dir is not None and self.repo_dir.is_dir():
-            paths.insert(0, str(self.repo_dir))
-        super().__init__(paths, followlinks=False)
+        self.repo_dir = (repo / OVERRIDES) if repo is not None else None
+        if self.repo_dir is not None and self.repo_dir.is_symlink():
+            raise InputError.at(OVERRIDES, "is a symlink; templates/ must be a real folder")
+        super().__init__([str(PACKAGE_TEMPLATES)], followlinks=False)
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
-        if self.repo_dir is not None:
-            candidate = self.repo_dir / template
-            if candidate.is_symlink():
-                from subreg.errors import InputError
-
-                raise InputError.at(f"templates/{template}", "is a symlink; templates must be regular files")
+        if self.repo_dir is not None and self.repo_dir.is_dir():
+            found = self._override(template)
+            if found is not None:
+                return found
         return super().get_source(environment, template)
+
+    def _override(self, template: str) -> tuple[str, str, Any] | None:
+        """The override of `template` in the repo's templates/, or None when there is none."""
+        assert self.repo_dir is not None
+        path, rel = self.repo_dir, OVERRIDES
+        for part in split_template_path(template):
+            path, rel = path / part, f"{rel}/{part}"
+            try:
+                st = os.lstat(path)
+            except FileNotFoundError:
+                return None
+            if stat.S_ISLNK(st.st_mode):
+                raise InputError.at(rel, "is a symlink; templates/ must hold real folders and regular files only")
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError.at(rel, "is not a regular file")
+        if st.st_size > MAX_TEMPLATE_BYTES:
+            raise InputError.at(rel, f"template is {st.st_size:,} bytes; the limit is {MAX_TEMPLATE_BYTES:,}")
+        try:
+            source = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError.at(rel, "is not UTF-8 text") from None
+        mtime = st.st_mtime
+        return source, str(path), lambda: os.path.exists(path) and os.stat(path).st_mtime == mtime
+
+
+class SandboxedEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox, with every error of a template turned into exit 2 at its `path:line`."""
+
+    def __init__(self, repo: Path | None, **options: Any) -> None:
+        super().__init__(loader=_Loader(repo), **options)
+        self.repo_dir = str(repo / OVERRIDES) if repo is not None else None
+
+    def handle_exception(self, source: str | None = None) -> Any:
+        try:
+            super().handle_exception(source)  # re-raises, with the frames of templates rewritten
+        except InputError:
+            raise
+        except Exception as exc:
+            located = self._locate(exc)
+            if located is None:
+                raise
+            raise located from None
+
+    def module_of(self, name: str) -> Any:
+        """The module of a template (its `{% set %}` values): Jinja evaluates a module's
+        body outside `handle_exception`, so its errors are located here."""
+        try:
+            return self.get_template(name).module
+        except InputError:
+            raise
+        except Exception:
+            self.handle_exception()
+
+    def _display(self, filename: str | None) -> tuple[str, bool] | None:
+        """How a template file is named in a message, and whether it is an override."""
+        if not filename:
+            return None
+        if self.repo_dir is not None and filename.startswith(self.repo_dir + os.sep):
+            return OVERRIDES + "/" + filename[len(self.repo_dir) + 1:].replace(os.sep, "/"), True
+        if filename.startswith(str(PACKAGE_TEMPLATES) + os.sep):
+            return "subreg/templates/" + filename[len(str(PACKAGE_TEMPLATES)) + 1:], False
+        return None
+
+    def _locate(self, exc: Exception) -> InputError | None:
+        """exit 2 at the override that failed; None when subreg's own templates failed
+        with no override involved (a bug in subreg)."""
+        message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        if isinstance(exc, jinja2.TemplateNotFound):
+            message = f"template {exc.name!r} not found (in templates/ or subreg's own)"
+        if isinstance(exc, jinja2.TemplateSyntaxError):
+            where = self._display(exc.filename) or (f"{OVERRIDES}/{exc.name}", True)
+            return InputError.at(where[0], f"template syntax error: {message}", exc.lineno or 0)
+        frames = [(self._display(tb.tb_frame.f_code.co_filename), tb.tb_lineno) for tb in _walk(exc.__traceback__)]
+        templates = [(where, line) for where, line in frames if where is not None]
+        overrides = [(where, line) for where, line in templates if where[1]]
+        kind = type(exc).__name__
+        if overrides:
+            (name, _), line = overrides[-1]
+            return InputError.at(name, f"template error ({kind}): {message}", line)
+        if templates and self._has_overrides():
+            (name, _), line = templates[-1]
+            return InputError.at(name, f"template error ({kind}): {message} (in subreg's own template, "
+                                 "rendered with the overrides of templates/)", line)
+        return None
+
+    def _has_overrides(self) -> bool:
+        if self.repo_dir is None or not os.path.isdir(self.repo_dir):
+            return False
+        with os.scandir(self.repo_dir) as entries:
+            return any(True for _ in entries)
+
+
+def _walk(tb: TracebackType | None) -> list[TracebackType]:
+    out = []
+    while tb is not None:
+        out.append(tb)
+        tb = tb.tb_next
+    return out
 
 
 def environment(repo: Path | None) -> jinja2.Environment:
-    """A Jinja2 environment whose templates can be overridden from `repo/templates/`."""
-    env = jinja2.Environment(
-        loader=_Loader(repo),
-        autoescape=_autoescape,  # noqa: S701 - a function: on for every HTML/XML template
+    """A sandboxed Jinja2 environment whose templates can be overridden from `repo/templates/`."""
+    env = SandboxedEnvironment(
+        repo,
+        autoescape=_autoescape,  # a function: on for every HTML/XML template
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -258,7 +258,12 @@ class Words:
 
 
 def words(env: jinja2.Environment, languages: list[str]) -> list[Words]:
-    strings: dict[str, dict[str, Any]] = env.get_template("page_strings.j2").module.strings  # type: ignore[attr-defined]
+    assert isinstance(env, envmod.SandboxedEnvironment)
+    strings = getattr(env.module_of("page_strings.j2"), "strings", None)
+    if not isinstance(strings, dict) or not isinstance(strings.get("en"), dict) \
+            or not all(isinstance(v, dict) for v in strings.values()):
+        raise InputError.at("templates/page_strings.j2", "must set `strings`: a mapping of each language "
+                            "to a mapping of words, with at least 'en'")
     out = []
     for lang in languages:
         have = lang if lang in strings else "en"

@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 
 from subreg.diff import Change
+from subreg.escape import one_line
 from subreg.findings import Finding
 
 
 def _data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return one_line(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _prop(text: str) -> str:
@@ -33,7 +34,7 @@ def annotate(findings: list[Finding]) -> str:
 
 def cell(text: object) -> str:
     """A Markdown table cell: pipes, line breaks, backticks, HTML and @mentions neutralised."""
-    value = str(text)
+    value = one_line(text)
     for raw, safe in (("\\", "\\\\"), ("|", "\\|"), ("`", "\\`"), ("<", "&lt;"), (">", "&gt;"),
                       ("@", "@\u200b"), ("\r", " "), ("\n", " "), ("[", "\\["), ("]", "\\]")):
         value = value.replace(raw, safe)
@@ -68,9 +69,16 @@ def in_actions() -> bool:
     return os.environ.get("GITHUB_ACTIONS") == "true"
 
 
-def add_to_summary(markdown: str) -> None:
-    """Append to the job summary of the current step, when running in GitHub Actions."""
+def add_to_summary(markdown: str) -> str | None:
+    """Append to the job summary of the current step, when running in GitHub Actions.
+    Returns a warning (one line, for stderr) when the summary file cannot be written:
+    the run itself is not at fault, so that is no reason to fail it."""
     path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if in_actions() and path:
+    if not (in_actions() and path):
+        return None
+    try:
         with open(path, "a", encoding="utf-8") as fh:
             fh.write(markdown)
+    except OSError as exc:
+        return one_line(f"warning: cannot add to the job summary ({path}): {exc.strerror}") + "\n"
+    return None
