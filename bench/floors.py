@@ -24,6 +24,11 @@ no checks, no reports, no error handling beyond git's exit status.
   in `audit`: the floor of a feed that covers the whole history (telling a material
   change from a non-material one needs the old versions).
 
+`subreg scan` (bench/scan.py) has a floor that is one git command, timed as it is:
+`git grep -I -c -E 'https?://'` on the same tree (every text file read once, every line
+matched against a URL pattern: what a scan of URL hosts cannot do with less), and, for
+the pull-request scan, `subreg validate` (start-up and the registry read).
+
 The garbage collector is switched off: these short programs make no garbage cycles.
 
 Usage: python bench/floors.py pr|audit|publish|publish-full REPO [BASE HEAD]

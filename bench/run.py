@@ -39,6 +39,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import generate
+import scan as scan_bench
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
@@ -205,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated ENTRIESxCOMMITS (default: all six)")
     parser.add_argument("--runs", type=int, default=5, help="runs per fast command (default 5)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-scan", dest="scan", action="store_false",
+                        help="leave out the `subreg scan` trees (bench/scan.py)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     facts = machine()
@@ -243,6 +246,9 @@ def main(argv: list[str] | None = None) -> int:
             bench.pair(name, "history engine (1 pass)", [PYTHON, "-c", HISTORY, repo, info.today],
                        raw, ok=(0,))
 
+    if args.scan:
+        scan_bench.rows(bench, SUBREG)
+
     elapsed = time.perf_counter() - started
     print("\n## subreg bench\n")
     print("Machine: " + "; ".join(facts) + ".\n")
@@ -257,7 +263,10 @@ def main(argv: list[str] | None = None) -> int:
           "the history engine the reference is the raw `git log --raw -- registry/`. Medians of whole-"
           f"process wall times; today is {generate.TODAY}. Targets (issue 9) apply to "
           f"{label(*FOCUS)}. The audit exits 1 by design: each history carries "
-          "2 planted violations (additions with only 14 days of notice).")
+          "2 planted violations (additions with only 14 days of notice). Scan rows (bench/scan.py): "
+          "the floor is `git grep -I -c -E 'https?://'` on the same tree (target for the whole-tree "
+          "scan: within 2.0x), and `subreg validate` (start-up and the registry) for the "
+          "pull-request scan.")
     print(f"\nbench: {elapsed:.0f} s end to end")
     results = HERE / ".work" / "results.json"
     results.parent.mkdir(exist_ok=True)

@@ -68,8 +68,8 @@ def test_yaml_key_and_file_name_stay_one_line_in_validate(cli, based: Repo) -> N
     res = cli("--repo", based.path, "validate")
     assert res.code == 2 and res.out == ""
     assert res.err.split("\n") == [
-        "registry/acme.yaml:29:1: unknown field 'nam' (did you mean 'name'?)",
-        "registry/acme.yaml:30:1: unknown field 'x\\n::add-mask::secret'",
+        "registry/acme.yaml:32:1: unknown field 'nam' (did you mean 'name'?)",
+        "registry/acme.yaml:33:1: unknown field 'x\\n::add-mask::secret'",
         "registry/b\\n::stop-commands::tok.yaml: bad file name 'b\\n::stop-commands::tok.yaml': "
         "registry files are named <id>.yaml, with an id of lowercase letters, digits and dashes",
         "3 problems found", "",
@@ -104,7 +104,7 @@ def test_a_text_field_is_one_line(cli, based: Repo, tmp_path: Path) -> None:
               notice={"announced_on": "2025-05-01", "effective_on": "2025-06-15"})
     res = cli("--repo", based.path, "--today", TODAY, "notice", "--out", tmp_path / "drafts")
     assert res.code == 2 and res.out == ""
-    assert res.err == ("registry/evil.yaml:8:7: purpose.en: code point U+000A is not allowed: text fields "
+    assert res.err == ("registry/evil.yaml:10:7: purpose.en: code point U+000A is not allowed: text fields "
                        "are one line, without control, bidirectional-override or non-character code points\n")
     assert not (tmp_path / "drafts").exists()
 
@@ -227,7 +227,7 @@ def test_extreme_data_dates_are_refused(cli, based: Repo, tmp_path: Path, day: s
               notice={"announced_on": day, "effective_on": "9999-12-31"})
     res = cli("--repo", based.path, "--today", TODAY, "notice", "--out", tmp_path / "drafts")
     assert res.code == 2 and res.out == ""
-    assert res.err.split("\n")[0] == (f"registry/beta.yaml:30:17: notice.announced_on: '{day}' is out of range: "
+    assert res.err.split("\n")[0] == (f"registry/beta.yaml:33:17: notice.announced_on: '{day}' is out of range: "
                                       "dates are years 1900-2999")
     assert not (tmp_path / "drafts").exists()
 
@@ -284,10 +284,10 @@ def test_broken_override_is_exit_2_at_its_line(cli, based: Repo, tmp_path: Path,
 # -- 4. valid output files, always -------------------------------------------------------
 
 @pytest.mark.parametrize(("field", "text", "where", "point"), [
-    ("purpose", '{en: "Analytics \\uFFFE", fr: x}', "26:15: purpose.en", "U+FFFE"),
-    ("purpose", '{en: "Analytics \\uFFFF", fr: x}', "26:15: purpose.en", "U+FFFF"),
-    ("purpose", '{en: "Analytics \\x1b[31m", fr: x}', "26:15: purpose.en", "U+001B"),
-    ("address", '"Main St \\u202e1"', "29:10: address", "U+202E"),
+    ("purpose", '{en: "Analytics \\uFFFE", fr: x}', "29:15: purpose.en", "U+FFFE"),
+    ("purpose", '{en: "Analytics \\uFFFF", fr: x}', "29:15: purpose.en", "U+FFFF"),
+    ("purpose", '{en: "Analytics \\x1b[31m", fr: x}', "29:15: purpose.en", "U+001B"),
+    ("address", '"Main St \\u202e1"', "31:10: address", "U+202E"),
 ])
 def test_xml_forbidden_code_points_are_refused_at_read_time(cli, based: Repo, tmp_path: Path, field: str,
                                                             text: str, where: str, point: str) -> None:
@@ -306,7 +306,7 @@ def test_raw_forbidden_code_point_anywhere_in_a_file(cli, based: Repo) -> None:
     based.write("registry/acme.yaml", dump(entry()) + "# reviewed \u202e by legal\n")
     res = cli("--repo", based.path, "validate")
     assert res.code == 2
-    assert res.err == ("registry/acme.yaml:29:12: code point U+202E is not allowed: control, "
+    assert res.err == ("registry/acme.yaml:32:12: code point U+202E is not allowed: control, "
                        "bidirectional-override and non-character code points are refused anywhere in a file\n"
                        "1 problem found\n")
 
@@ -512,8 +512,8 @@ def test_at_most_100_problems_per_file_then_a_count(cli, based: Repo) -> None:
     assert res.code == 2
     lines = res.err.split("\n")
     assert len(lines) == 103 and lines[-1] == ""
-    assert lines[0] == "registry/acme.yaml:29:1: unknown field 'unknown_000'"
-    assert lines[99] == "registry/acme.yaml:128:1: unknown field 'unknown_099'"
+    assert lines[0] == "registry/acme.yaml:32:1: unknown field 'unknown_000'"
+    assert lines[99] == "registry/acme.yaml:131:1: unknown field 'unknown_099'"
     assert lines[100] == "registry/acme.yaml: ... and 150 more problems in this file (the first 100 are shown)"
     assert lines[101] == "250 problems found"
 
@@ -527,7 +527,7 @@ def test_did_you_mean_stays_fast_on_tens_of_thousands_of_unknown_keys(installed,
     elapsed = time.monotonic() - start
     assert res.code == 2
     lines = res.err.split("\n")
-    assert lines[0] == "registry/acme.yaml:29:1: unknown field 'purpse0' (did you mean 'purpose'?)"
+    assert lines[0] == "registry/acme.yaml:32:1: unknown field 'purpse0' (did you mean 'purpose'?)"
     assert lines[100] == "registry/acme.yaml: ... and 39900 more problems in this file (the first 100 are shown)"
     assert elapsed < 4, elapsed  # about 1 s; a fuzzy match per key took 6 s
 
@@ -607,7 +607,7 @@ def test_a_contact_is_refused_rather_than_changed(cli, based: Repo, contact: str
     based.put("acme", contact=contact)
     res = cli("--repo", based.path, "validate")
     assert res.code == 2
-    assert res.err == (f"registry/acme.yaml:29:10: contact: {contact!r} is neither an e-mail address nor an "
+    assert res.err == (f"registry/acme.yaml:4:10: contact: {contact!r} is neither an e-mail address nor an "
                        "https:// link\n1 problem found\n")
 
 

@@ -200,6 +200,21 @@ def import_list(opts: Options, file: Path, out: Path, languages: str | None, rep
 
 
 GLOBAL_OPTIONS = ("--repo", "--today")
+@click.argument("source", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--base", callback=_ref, metavar="REF",
+              help="Scan only what the change from REF to HEAD adds (default: the whole tree).")
+@format_option
+@click.option("--sarif", "sarif_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the findings as SARIF 2.1.0.")
+@click.option("--catalog", "show_catalog", is_flag=True,
+              help="Print the catalogue of known services (ids, names, domains) and exit.")
+@click.pass_obj
+def scan(opts: Options, source: Path | None, base: str | None, fmt: str, sarif_path: Path | None,
+         show_catalog: bool) -> None:
+    """Find the third-party services that product code in SOURCE uses, against the registry."""
+    from subreg.commands.scan import run
+
+    _emit(run(opts, source, base, fmt, sarif_path, show_catalog))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -303,3 +303,100 @@ def blob_sha(data: bytes) -> str:
     import hashlib
 
     return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+# -- product trees (`subreg scan`) ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Changed:
+    status: str  # A, M, T, D, ...
+    old_sha: str
+    new_sha: str
+    new_mode: str
+    path: str  # relative to the folder the Git object was made for
+
+
+class ProductTree:
+    """The git side of `subreg scan`: file lists, a grep that names the files holding
+    any of some fixed strings, and the change base..head. Paths are relative to the
+    scanned folder (git's working directory here), which may be a subfolder."""
+
+    def __init__(self, git: Git) -> None:
+        self.git = git
+
+    def files(self) -> list[str]:
+        """The files git tracks (what CI checks out; untracked files are not the product yet)."""
+        out = self.git.run(["ls-files", "-z", "--cached"], "git ls-files failed")
+        return list(dict.fromkeys(p.decode("utf-8", errors="surrogateescape") for p in out.split(b"\0") if p))
+
+    # What follows `://` up to the end of a URL's authority: with -o, git prints only
+    # that, so a minified bundle costs a few bytes of output, not megabytes of lines.
+    AUTHORITY = r"://[^\s/\\?#\"'`<>()\[\]|,;]+"
+
+    def grep_start(self, perl: bool = True) -> subprocess.Popen[bytes]:
+        """Start `git grep` for URL authorities in the text files git tracks; collect
+        with grep_output() while other work goes on. Output (-o -P --heading): each
+        file's path on a line, then one `://authority` line per URL in it; with a git
+        built without PCRE, `path NUL line NUL text` for each line that holds `://`."""
+        pattern = ["--heading", "-o", "-P", "-e", self.AUTHORITY] if perl else ["-n", "-F", "-e", "://"]
+        return subprocess.Popen(
+            ["git", "grep", "-z", "-I", *pattern],
+            cwd=self.git.cwd, env=_ENV, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+
+    def grep_output(self, proc: subprocess.Popen[bytes]) -> tuple[bytes, bool]:
+        """(output, whether it is the -o -P --heading form)."""
+        out, err = proc.communicate()
+        perl = "--heading" in proc.args  # type: ignore[operator]
+        if perl and proc.returncode == 128 and b"perl" in err.lower().replace(b"pcre", b"perl"):  # pragma: no cover
+            return self.grep_output(self.grep_start(perl=False))
+        if proc.returncode not in (0, 1):  # 1: no match
+            raise InputError(f"git grep failed: {err.decode(errors='replace').strip()[-200:]}")
+        return out, perl
+
+    def changes(self, base: str, head: str) -> list[Changed]:
+        """Files changed between two commits, under the scanned folder."""
+        out = self.git.run(["diff", "--raw", "-z", "--no-renames", "--no-abbrev", "--relative", "--no-ext-diff",
+                            "--end-of-options", base, head], "git diff failed")
+        fields = out.split(b"\0")
+        items = []
+        for i in range(0, len(fields) - 1, 2):
+            meta = fields[i].decode()
+            if not meta.startswith(":"):
+                break
+            _old_mode, new_mode, old_sha, new_sha, status = meta[1:].split()
+            items.append(Changed(status[0], old_sha, new_sha, new_mode,
+                                 fields[i + 1].decode("utf-8", errors="surrogateescape")))
+        return items
+
+    def added_lines(self, base: str, head: str, paths: list[str]) -> dict[str, set[int]]:
+        """Line numbers (in head) of the lines each file gained since base."""
+        if not paths:
+            return {}
+        out = self.git.run(["diff", "-U0", "--no-color", "--no-ext-diff", "--no-renames", "--relative",
+                            "--src-prefix=a/", "--dst-prefix=b/", "--end-of-options", base, head, "--", *paths],
+                           "git diff failed")
+        added: dict[str, set[int]] = {}
+        current: set[int] | None = None
+        for line in out.split(b"\n"):
+            if line.startswith(b"+++ "):
+                name = line[4:].decode("utf-8", errors="surrogateescape")
+                current = added.setdefault(name[2:], set()) if name.startswith("b/") else None
+            elif line.startswith(b"@@ ") and current is not None:
+                m = re.match(rb"@@ -\S+ \+(\d+)(?:,(\d+))? @@", line)
+                if m:
+                    start, count = int(m.group(1)), int(m.group(2) or 1)
+                    current.update(range(start, start + count))
+        return added
+
+    def sizes(self, shas: list[str]) -> dict[str, int]:
+        if not shas:
+            return {}
+        out = self.git._run(["cat-file", "--batch-check"], "git cat-file failed",
+                            stdin="".join(s + "\n" for s in shas).encode())
+        sizes = {}
+        for line in (out or b"").decode().splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[2].isdigit():
+                sizes[parts[0]] = int(parts[2])
+        return sizes

@@ -215,8 +215,8 @@ class ChainMember(_Strict):
     Public outputs carry only `name` and `locations`.
     """
 
-    name: Line
-    legal_name: Line | None = None
+    name: Name
+    legal_name: Name | None = None
     address: Line | None = None
     contact: Contact | None = None
     locations: Annotated[list[Location], Field(min_length=1)]
@@ -226,6 +226,34 @@ class ChainMember(_Strict):
     def entity(self) -> str:
         """The legal entity: what identifies a chain member across versions."""
         return self.legal_name or self.name
+
+
+_HOSTNAME = re.compile(r"(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+
+
+def _hostname(value: str) -> str:
+    value = _line(value)
+    if not _HOSTNAME.fullmatch(value):
+        raise ValueError(f"{value!r} is not a domain name such as api.example.com (lowercase, no scheme)")
+    return value
+
+
+Hostname = Annotated[str, AfterValidator(_hostname)]
+Ecosystem = Literal["pypi", "npm", "go", "rubygems", "maven", "nuget", "cargo", "composer"]
+
+
+class Detect(_Strict):
+    """How `subreg scan` recognises an entry in product code (SPEC 10), beside the catalogue."""
+
+    catalog: Id | None = None
+    packages: dict[Ecosystem, list[Line]] = {}
+    domains: list[Hostname] = []
+
+
+class ScanPolicy(_Strict):
+    """`scan:` in the policy: hosts of the company itself, never evidence of a third party."""
+
+    own_domains: list[Hostname] = []
 
 
 class Subprocessor(_Strict):
@@ -254,6 +282,7 @@ class Subprocessor(_Strict):
     retired_on: Date | None = None
     transfer_assessed_on: Date | None = None
     subprocessors: list[ChainMember] = []
+    detect: Detect | None = None
     # Set by the registry, not read from YAML.
     id: SkipJsonSchema[str] = Field(default="", exclude=True)
     path: SkipJsonSchema[str] = Field(default="", exclude=True)
@@ -345,6 +374,7 @@ class Policy(_Strict):
     recognized_certifications: list[Line] = Field(
         default_factory=lambda: list(_defaults()["recognized_certifications"])
     )
+    scan: ScanPolicy = Field(default_factory=ScanPolicy)
 
     @model_validator(mode="after")
     def _unique_languages(self) -> Policy:
@@ -385,7 +415,7 @@ M = TypeVar("M", bound=BaseModel)
 _VOCABULARY: frozenset[str] = frozenset(
     name
     for model in (Subprocessor, ChainMember, Certification, Security, DueDiligence, Notice, Policy,
-                  Region, Waiver)
+                  Region, Waiver, Detect, ScanPolicy)
     for name in model.model_fields
 ) - {"id", "path"}
 

@@ -1,0 +1,304 @@
+"""Evidence from a product tree: the whole tree, or what a change base..HEAD adds.
+
+Whole tree, when SOURCE is in a git repository: git lists the files (`ls-files`, so
+.gitignore'd build output never costs a read) and `git grep -l -F` names the files
+that hold any catalogue host at all, in C and in parallel, while Python reads the
+manifests; only those files are then read and parsed for URLs. Elsewhere the walk
+skips excluded folders before descending, and reads each candidate file once as
+bytes, parsing only those that contain `://`.
+
+A change: the files base..HEAD touched, read from git objects; a dependency counts
+when head's manifest has it and base's does not (a version bump is no addition); a
+host, variable or provider counts when it is on a line the change added.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from subreg.errors import InputError
+from subreg.gitrepo import ProductTree
+from subreg.scan import manifests, names, paths, text
+from subreg.scan.begin import Started, git_of
+from subreg.scan.catalog import Matcher
+
+MAX_FILE = 2 * 1024 * 1024  # larger files are data, bundles or generated code
+MANIFEST_KINDS = frozenset(manifests.PARSERS)
+
+
+@dataclass(frozen=True, order=True)
+class Evidence:
+    path: str
+    line: int
+    service: str
+    kind: str  # dependency | host | terraform | env
+    text: str
+
+    def as_json(self) -> dict[str, object]:
+        return {"path": self.path, "line": self.line, "kind": self.kind, "text": self.text}
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def one_line(value: str) -> str:
+    """Product text (a path, a parser's message quoting a manifest) shown to people:
+    its first line, with control and bidirectional-override characters replaced."""
+    first = value.split("\n", 1)[0].strip()
+    return _UNPRINTABLE.sub("?", first)[:300]
+
+
+@dataclass(frozen=True, order=True)
+class ScanWarning:
+    path: str
+    line: int
+    message: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", one_line(self.path))
+        object.__setattr__(self, "message", one_line(self.message))
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: warning: {self.message}"
+
+
+@dataclass
+class Collected:
+    evidence: list[Evidence] = field(default_factory=list)
+    warnings: list[ScanWarning] = field(default_factory=list)
+    files: int = 0  # files read
+    scope: str = "whole tree"
+    base: str | None = None  # the change's start (merge-base of --base and HEAD)
+    head: str = "worktree"  # HEAD's sha for a change
+
+
+@dataclass
+class Reader:
+    """Turns one file's text into evidence, by the file's kind."""
+
+    matcher: Matcher
+    own: tuple[str, ...]
+    out: Collected
+
+    def text(self, rel: str, data: bytes, kind: str) -> str | None:
+        if b"\0" in data[:8192]:
+            if kind in MANIFEST_KINDS or kind == "env":
+                self.out.warnings.append(ScanWarning(rel, 1, "binary file where a text manifest was expected"))
+            return None
+        self.out.files += 1
+        return data.decode("utf-8", errors="replace")
+
+    def dependencies(self, rel: str, deps: Iterable[manifests.Dep]) -> list[Evidence]:
+        found = []
+        for d in deps:
+            sid = self.matcher.package(d.eco, d.name)
+            if sid:
+                found.append(Evidence(rel, d.line, sid, "dependency", d.text))
+        return found
+
+    def evidence(self, rel: str, content: str, kind: str) -> list[Evidence]:
+        m = self.matcher
+        found: list[Evidence] = []
+        if kind in MANIFEST_KINDS:
+            deps, problems = manifests.parse(kind, content)
+            self.out.warnings += [ScanWarning(rel, p.line, p.message) for p in problems]
+            return self.dependencies(rel, deps)
+        if kind == "env":
+            found += [Evidence(rel, h.line, h.service, "env", h.text) for h in text.env_template(content, m)]
+        elif kind == "deploy":
+            found += [Evidence(rel, h.line, h.service, "env", h.text) for h in text.env_names(content, rel, m)]
+        elif kind == "terraform":
+            found += [Evidence(rel, h.line, h.service, "terraform", h.text) for h in text.terraform(content, rel, m)]
+        found += [Evidence(rel, h.line, h.service, "host", h.text) for h in text.hosts(content, rel, m, self.own)]
+        return found
+
+
+def _skipped(rel: str, skip: tuple[str, ...]) -> bool:
+    return any(rel == s or rel.startswith(s + "/") for s in skip)
+
+
+def _read(root: Path, rel: str, real_root: str) -> bytes | str:
+    """The bytes of a regular file inside root, or why not (symlinks are not followed)."""
+    full = os.path.join(root, rel)
+    try:
+        fd = os.open(full, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        return "is a symlink; not followed" if os.path.islink(full) else f"cannot read: {exc.strerror}"
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return "not a regular file"
+        if st.st_size > MAX_FILE:
+            return f"file is {st.st_size:,} bytes; the limit is {MAX_FILE:,}"
+        if not _inside(os.path.dirname(full), real_root):
+            return "lies outside SOURCE (through a symlinked folder); not read"
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read(MAX_FILE + 1)
+    finally:
+        os.close(fd)
+
+
+@functools.lru_cache(maxsize=4096)
+def _inside(folder: str, real_root: str) -> bool:
+    return (os.path.realpath(folder) + os.sep).startswith(real_root)
+
+
+def _walk(root: Path) -> Iterable[str]:
+    """Every regular file below root, excluded folders pruned before descending."""
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not paths.excluded_dir(d))
+        base = os.path.relpath(folder, root)
+        prefix = "" if base == "." else base.replace(os.sep, "/") + "/"
+        for name in sorted(files):
+            yield prefix + name
+
+
+# What may follow `://` up to the host's end, in git grep's output (bytes).
+_AUTHORITY = re.compile(rb"://([^\s/\\?#\"'`<>()\[\]|,;\x00]+)")
+# Names worth a look in a file listing: cheap string tests before paths.kind().
+_LISTED = (".txt", ".in", ".toml", ".json", ".xml", ".gradle", ".kts", ".csproj", ".fsproj", ".vbproj", ".tf",
+           ".yaml", ".yml", ".mod", ".cfg", ".env", "gemfile", "pipfile", "procfile", "pkg-info", "metadata")
+
+
+def whole(started: Started, matcher: Matcher, own: tuple[str, ...], skip: tuple[str, ...]) -> Collected:
+    out = Collected()
+    reader = Reader(matcher, own, out)
+    root, git, grep = started.root, started.git, started.grep
+    real_root = os.path.realpath(root) + os.sep
+    if git is None or grep is None:
+        for rel in _walk(root):
+            kind = paths.kind(rel)
+            if kind is not None and not _skipped(rel, skip):
+                _one(root, rel, kind, real_root, reader, need_url=kind == "source")
+        out.evidence.sort()
+        return out
+    tree = ProductTree(git)
+    try:
+        for rel in tree.files():
+            low = rel.rsplit("/", 1)[-1].lower()
+            if not (low.endswith(_LISTED) or low.startswith((".env", "dockerfile", "requirements"))):
+                continue
+            kind = paths.kind(rel)
+            if kind is not None and kind != "source" and not _skipped(rel, skip):
+                _one(root, rel, kind, real_root, reader, need_url=False)
+        seen = {e.path for e in out.evidence} | {w.path for w in out.warnings}
+        for rel in sorted(_url_files(tree.grep_output(grep), matcher, own)):
+            kind = paths.kind(rel)
+            if kind == "source" and rel not in seen and not _skipped(rel, skip):
+                _one(root, rel, kind, real_root, reader, need_url=True)
+    finally:
+        git.close()
+    out.evidence.sort()
+    return out
+
+
+def _url_files(grep: tuple[bytes, bool], matcher: Matcher, own: tuple[str, ...]) -> set[str]:
+    """The files whose URLs name a catalogue host: every distinct authority is looked
+    up once, and only the files holding a known one are read afterwards."""
+    out, headed = grep
+    known = set()
+    for authority in set(_AUTHORITY.findall(out)):
+        host = text.host_of(authority.decode("utf-8", errors="replace"))
+        if host and matcher.host(host) and not text.is_own(host, own):
+            known.add(authority)
+    if not known:
+        return set()
+    files = set()
+    if headed:  # path, then its `://authority` lines
+        current = b""
+        for line in out.split(b"\n"):
+            if not line.startswith(b"://"):
+                current = line
+            elif line[3:] in known:
+                files.add(current)
+        return {f.decode("utf-8", errors="surrogateescape") for f in files}
+    pattern = re.compile(b"://(?:" + b"|".join(re.escape(a) for a in sorted(known, key=len, reverse=True)) + b")")
+    for m in pattern.finditer(out):
+        start = out.rfind(b"\n", 0, m.start()) + 1
+        files.add(out[start:out.index(b"\0", start)])
+    return {f.decode("utf-8", errors="surrogateescape") for f in files}
+
+
+def _one(root: Path, rel: str, kind: str, real_root: str, reader: Reader, need_url: bool) -> None:
+    data = _read(root, rel, real_root)
+    if isinstance(data, str):
+        if kind != "source":
+            reader.out.warnings.append(ScanWarning(rel, 1, data))
+        return
+    if need_url and b"://" not in data:
+        return
+    content = reader.text(rel, data, kind)
+    if content is not None:
+        reader.out.evidence += reader.evidence(rel, content, kind)
+
+
+def change(root: Path, base: str, matcher: Matcher, own: tuple[str, ...], skip: tuple[str, ...]) -> Collected:
+    """What HEAD adds to base (from their merge-base, as a pull request shows it)."""
+    git = git_of(root)
+    if git is None:
+        raise InputError(f"{root} is not inside a git repository: --base needs the product's git history")
+    try:
+        head = git.head()
+        if head is None:
+            raise InputError(f"{root}: the repository has no commits yet")
+        base_sha = git.resolve(base)
+        start = git.merge_base(base_sha, head)
+        tree = ProductTree(git)
+        out = Collected(scope=f"{base}..HEAD", base=start, head=head)
+        reader = Reader(matcher, own, out)
+        picked = []
+        for c in tree.changes(start, head):
+            kind = paths.kind(c.path)
+            regular = c.new_mode in ("100644", "100755")  # not a symlink or a submodule
+            if c.status not in "AMT" or kind is None or not regular or _skipped(c.path, skip):
+                continue
+            picked.append((c, kind))
+        shas = [c.new_sha for c, _ in picked]
+        shas += [c.old_sha for c, k in picked if k in MANIFEST_KINDS and c.status != "A"]
+        sizes = tree.sizes(shas)
+        big = {s for s, n in sizes.items() if n > MAX_FILE}
+        for c, _kind in picked:
+            if c.new_sha in big:
+                size = sizes[c.new_sha]
+                out.warnings.append(ScanWarning(c.path, 1, f"file is {size:,} bytes; the limit is {MAX_FILE:,}"))
+        readable = [s for s in shas if s not in big and s in sizes]
+        blobs = dict(git.blobs.read_many(readable))
+        added = tree.added_lines(start, head, [c.path for c, k in picked if k not in MANIFEST_KINDS])
+        for c, kind in picked:
+            data = blobs.get(c.new_sha)
+            if data is None:
+                continue
+            content = reader.text(c.path, data, kind)
+            if content is None:
+                continue
+            if kind in MANIFEST_KINDS:
+                deps, problems = manifests.parse(kind, content)
+                out.warnings += [ScanWarning(c.path, p.line, p.message) for p in problems]
+                old = blobs.get(c.old_sha) if c.status != "A" else None
+                before = _names(old, kind) if old is not None else set()
+                out.evidence += reader.dependencies(c.path, [d for d in deps if _name(d) not in before])
+            else:
+                lines = added.get(c.path, set())
+                out.evidence += [e for e in reader.evidence(c.path, content, kind) if e.line in lines]
+        out.evidence.sort()
+        return out
+    finally:
+        git.close()
+
+
+def _name(d: manifests.Dep) -> tuple[str, str]:
+    return d.eco, names.normalise(d.eco, d.name)
+
+
+def _names(data: bytes, kind: str) -> set[tuple[str, str]]:
+    """The dependencies of base's version of a manifest (its problems are base's, not this change's)."""
+    if b"\0" in data[:8192]:
+        return set()
+    deps, _problems = manifests.parse(kind, data.decode("utf-8", errors="replace"))
+    return {_name(d) for d in deps}

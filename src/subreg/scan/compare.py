@@ -1,0 +1,187 @@
+"""The comparison with the registry: which entry declares which service, and the
+findings `undeclared-subprocessor`, `activation-before-notice` and `unused-subprocessor`.
+
+An entry is linked to a catalogue service by, in this order of strength: its
+`detect.catalog`; its `website` (same host, www. aside, and the same path when the
+catalogue's website has one); its name, as the service's name or alias; its legal
+entity, among the service's (names compared ignoring case, spaces and punctuation,
+as for renames). Only the strongest kind that links an entry counts, so
+that Twilio SendGrid (legal entity Twilio Inc., website sendgrid.com) declares SendGrid
+and not the rest of Twilio. An entry's `detect.packages` and `detect.domains` add to
+the service it is linked to, or make a service of its own (id: the entry's id).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from subreg import findings as fd
+from subreg.errors import InputError
+from subreg.model import Policy, Subprocessor, identity
+from subreg.registry import Registry
+from subreg.scan.catalog import Matcher, Service
+from subreg.scan.collect import Evidence, one_line
+
+UNDECLARED = "undeclared-subprocessor"
+EARLY = "activation-before-notice"
+UNUSED = "unused-subprocessor"
+CHECKS = (UNDECLARED, EARLY, UNUSED)
+
+
+@dataclass
+class Links:
+    services: dict[str, Service]  # catalogue services plus the entries' own
+    catalogued: frozenset[str] = frozenset()
+    entries: dict[str, list[Subprocessor]] = field(default_factory=dict)  # service id -> entries
+    matcher: Matcher = field(default_factory=Matcher)
+
+    def of(self, sp_id: str) -> list[str]:
+        return sorted(s for s, es in self.entries.items() if any(e.id == sp_id for e in es))
+
+
+def _site(url: str | None) -> tuple[str, str]:
+    if not url:
+        return "", ""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    return host, parts.path.rstrip("/").lower()
+
+
+def _names(s: Service) -> set[str]:
+    return {identity(n) for n in (s.name, *s.aliases)} - {""}
+
+
+def _legal(s: Service) -> set[str]:
+    return {identity(n) for n in s.legal_names} - {""}
+
+
+def link(registry: Registry, catalogue: Iterable[Service]) -> Links:
+    services = {s.id: s for s in catalogue}
+    links = Links(dict(services), frozenset(services))
+    by_site: dict[tuple[str, str], list[str]] = {}
+    by_name: dict[str, list[str]] = {}
+    by_legal: dict[str, list[str]] = {}
+    for s in services.values():
+        by_site.setdefault(_site(s.website), []).append(s.id)
+        for n in _names(s):
+            by_name.setdefault(n, []).append(s.id)
+        for n in _legal(s):
+            by_legal.setdefault(n, []).append(s.id)
+    own: list[Service] = []
+    for sp in registry:
+        detect = sp.detect
+        if detect and detect.catalog and detect.catalog not in services:
+            line = registry.line(sp.id, "detect", "catalog")
+            raise InputError.at(sp.path or f"registry/{sp.id}.yaml",
+                                f"detect.catalog: unknown catalogue id {detect.catalog!r} "
+                                "(`subreg scan --catalog` lists them)", line)
+        targets = _targets(sp, by_site, by_name, by_legal)
+        if detect and (detect.packages or detect.domains):
+            if not detect.catalog:
+                extra = Service(name=sp.name, legal_names=[sp.entity], website=sp.website, category="cloud",
+                                id=sp.id)
+                links.services.setdefault(sp.id, extra)
+                targets = sorted({*targets, sp.id})
+            own.append(Service(name=sp.name, legal_names=[sp.entity], category="cloud", domains=list(detect.domains),
+                               packages={k: list(v) for k, v in detect.packages.items()},
+                               id=detect.catalog or sp.id))
+        for t in targets:
+            links.entries.setdefault(t, []).append(sp)
+    links.matcher = Matcher.build([*own, *services.values()])
+    return links
+
+
+def _targets(sp: Subprocessor, by_site: dict[tuple[str, str], list[str]],
+             by_name: dict[str, list[str]], by_legal: dict[str, list[str]]) -> list[str]:
+    if sp.detect and sp.detect.catalog:
+        return [sp.detect.catalog]
+    host, path = _site(sp.website)
+    if host:
+        exact = by_site.get((host, path), []) or by_site.get((host, ""), [])
+        if exact:
+            return sorted(exact)
+    named = by_name.get(identity(sp.name), [])
+    if named:
+        return sorted(named)
+    return sorted({*by_legal.get(identity(sp.entity), []), *by_legal.get(identity(sp.name), [])})
+
+
+@dataclass
+class ScanFinding:
+    finding: fd.Finding
+    service: str | None = None
+    evidence: list[Evidence] = field(default_factory=list)
+    stub: tuple[str, str] | None = None  # (path, text) of a proposed registry file
+
+    def as_json(self) -> dict[str, object]:
+        doc: dict[str, object] = {**self.finding.as_json(), "service": self.service,
+                                  "evidence": [e.as_json() for e in self.evidence]}
+        if self.stub:
+            doc["stub"] = {"path": self.stub[0], "text": self.stub[1]}
+        return doc
+
+
+def _current(sp: Subprocessor, today: dt.date) -> bool:
+    return sp.retired_on is None or sp.retired_on > today
+
+
+def _where(evidence: list[Evidence]) -> str:
+    first = evidence[0]
+    more = len(evidence) - 1
+    return f"{first.kind} {first.text!r} at {one_line(first.path)}:{first.line}" + (f" and {more} more" if more else "")
+
+
+def judge(links: Links, evidence: list[Evidence], today: dt.date, whole_tree: bool,
+          policy: Policy | None = None) -> tuple[list[ScanFinding], int]:
+    """The findings, and how many used services were found declared and in effect."""
+    from subreg.scan import stub as stubs
+
+    by_service: dict[str, list[Evidence]] = {}
+    for e in sorted(evidence):
+        by_service.setdefault(e.service, []).append(e)
+    out: list[ScanFinding] = []
+    passed = 0
+    for sid, ev in sorted(by_service.items()):
+        service = links.services[sid]
+        current = [e for e in links.entries.get(sid, []) if _current(e, today)]
+        if not current:
+            path, text = stubs.render(service, today, policy, sid in links.catalogued)
+            msg = (f"{service.name} ({sid}) is used by the code, but no current registry entry declares it: "
+                   f"{_where(ev)}. Add {path} (proposed below), which needs a customer notice before activation")
+            out.append(ScanFinding(fd.make(UNDECLARED, "error", sid, ev[0].path, ev[0].line, msg), sid, ev,
+                                   (path, text)))
+            continue
+        live = [e for e in current if e.notice is None or e.notice.effective_on <= today]
+        if live:
+            passed += 1
+            continue
+        entry = min(current, key=lambda e: (e.notice.effective_on if e.notice else today, e.id))
+        assert entry.notice is not None
+        msg = (f"{service.name} is used by the code ({_where(ev)}), but registry entry {entry.id} takes effect "
+               f"only on {entry.notice.effective_on}: the code may not process customers' data with it before "
+               "their notice period has run")
+        out.append(ScanFinding(fd.make(EARLY, "error", entry.id, ev[0].path, ev[0].line, msg), sid, ev))
+    if whole_tree:
+        out += _unused(links, by_service, today)
+    return out, passed
+
+
+def _unused(links: Links, by_service: dict[str, list[Evidence]], today: dt.date) -> list[ScanFinding]:
+    out = []
+    entries = {e.id: e for es in links.entries.values() for e in es}
+    for sp_id, sp in sorted(entries.items()):
+        if sp.tier != "core" or not _current(sp, today):
+            continue
+        mine = links.of(sp_id)
+        if any(s in by_service for s in mine):
+            continue
+        names = ", ".join(mine)
+        msg = (f"{sp.name} is a current core subprocessor, but the scanned code shows no sign of it "
+               f"(no package, host, Terraform provider or variable of {names}): retire the entry (retired_on) "
+               "if it is no longer used, or tell the scan how to see it (detect)")
+        path = sp.path or f"registry/{sp_id}.yaml"
+        out.append(ScanFinding(fd.make(UNUSED, "warning", sp_id, path, 1, msg), None, []))
+    return out

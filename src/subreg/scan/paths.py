@@ -1,0 +1,120 @@
+"""Which files of a product tree are evidence, and of what kind.
+
+Not evidence: tests, documentation, examples, vendored and generated code, build
+output, lock files, CI configuration, public-suffix lists, and the compliance repo's
+own files when it sits inside SOURCE. A folder is excluded by its name at any depth, so
+the walk can skip it whole.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+
+# Folders that are never product runtime code.
+EXCLUDED_DIRS = frozenset({
+    ".git", ".hg", ".svn", "node_modules", "bower_components", "jspm_packages", "vendor", "vendors",
+    "third_party", "third-party", "thirdparty", "external", "site-packages", ".venv", "venv", "env",
+    ".tox", ".nox", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".cache", ".next",
+    ".nuxt", ".svelte-kit", ".output", ".turbo", ".parcel-cache", ".terraform", ".gradle", ".idea",
+    ".vscode", "dist", "build", "out", "target", "bin", "obj", "coverage", "htmlcov", "public-suffix",
+    "test", "tests", "testing", "__tests__", "__test__", "spec", "specs", "e2e", "cypress", "playwright",
+    "fixtures", "__fixtures__", "__mocks__", "mocks", "mock", "testdata", "test-data", "test_data",
+    "docs", "doc", "documentation", "examples", "example", "samples", "sample", "demo", "demos",
+    "benchmarks", "bench", "stories", ".storybook", "storybook", "generated", "__generated__",
+    "gen", ".github", ".gitlab", ".circleci", ".buildkite", ".devcontainer", "locale", "locales",
+    "i18n", "migrations", "built", "immutable", "static-build", "static_build",
+})
+
+LOCK_FILES = frozenset({
+    "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lockb", "bun.lock",
+    "poetry.lock", "pipfile.lock", "pdm.lock", "uv.lock", "cargo.lock", "composer.lock", "gemfile.lock",
+    "go.sum", "packages.lock.json", ".terraform.lock.hcl", "flake.lock", "mix.lock", "podfile.lock",
+    "pubspec.lock", "gradle.lockfile", "requirements.lock",
+})
+
+# File names that hold lists of domains, not uses of them.
+LISTS = ("public_suffix_list.dat", "effective_tld_names.dat", "public-suffix-list*", "*psl.json", "*.psl",
+         "*blocklist*", "*blacklist*", "*trackers*", "*adblock*")
+
+_DOC_SUFFIXES = (".md", ".markdown", ".rst", ".adoc", ".asciidoc", ".txt", ".rtf", ".tex", ".ipynb",
+                 ".org", ".pod", ".man", ".1", ".csv", ".tsv", ".log", ".po", ".pot", ".mo", ".xlf",
+                 ".snap", ".svg", ".map", ".lock", ".sum", ".patch", ".diff")
+_GENERATED = re.compile(
+    r"(\.min\.(js|css|mjs)|[.-]bundle\.js|\.chunk\.js|\.pb\.go|_pb2(_grpc)?\.pyi?|\.pb\.(cc|h)"
+    r"|\.generated\.\w+|\.g\.(dart|cs)|\.designer\.cs|_generated\.\w+|\.d\.ts)$"
+)
+# A bundler's content-hashed output file: `app.3f9a1c0d2b4e6f80.js`, `chunk-Ct5XQNSj.js`.
+_HASHED = re.compile(r"[.-]([0-9a-f]{16,}|(?=[A-Za-z0-9_]*[0-9])(?=[A-Za-z0-9_]*[A-Z])[A-Za-z0-9_]{8})\.(m?js|css)$")
+# Build and developer tooling (a framework's runtime config, such as next.config.js, is kept).
+_TOOLING = re.compile(r"^(gulpfile|gruntfile|webpack|rollup|vitest|babel|jest|karma|eslint|prettier|stylelint"
+                      r"|postcss|tailwind|tsup|esbuild|playwright|cypress|storybook)"
+                      r"([.-].*)?\.(c|m)?(js|ts)$|^(setup|noxfile|fabfile)\.py$|^(rakefile|capfile|guardfile)$"
+                      r"|^(record|wheel|installer|entry_points\.txt|top_level\.txt)$", re.IGNORECASE)
+_TEST_FILE = re.compile(
+    r"(^test_.*\.py$|_tests?\.py$|^conftest\.py$|_test\.go$|\.(test|spec|e2e|stories|story)\.[cm]?[jt]sx?$"
+    r"|_spec\.rb$|_test\.rb$|(Tests?|Spec|IT)\.(java|kt|cs|scala|swift)$|Test\.php$|_test\.(rs|exs|dart)$)"
+)
+_NOTICES = re.compile(r"^(readme|changelog|changes|history|license|licence|copying|notice|authors|contributing"
+                      r"|code_of_conduct|security|news|todo)([.-].*)?$", re.IGNORECASE)
+
+MANIFESTS = {
+    "pyproject.toml": "pyproject", "pipfile": "pipfile", "setup.cfg": "setup.cfg", "package.json": "npm",
+    "go.mod": "go", "gemfile": "gemfile", "pom.xml": "maven", "build.gradle": "gradle",
+    "build.gradle.kts": "gradle", "cargo.toml": "cargo", "composer.json": "composer",
+}
+_REQUIREMENTS = re.compile(r"^requirements([-_.][\w.-]*)?\.(txt|in|pip)$|^[\w.-]*requirements\.(txt|in)$")
+_DEV_REQUIREMENTS = re.compile(r"(dev|test|tests|testing|lint|docs?|ci|type|typing|mypy|format|build|bench)",
+                               re.IGNORECASE)
+_DEPLOY_NAMES = re.compile(
+    r"^(dockerfile([.-].*)?|.*\.dockerfile|(docker-)?compose([.-][\w-]+)?\.ya?ml|app\.ya?ml|app\.json|fly\.toml"
+    r"|render\.ya?ml|netlify\.toml|vercel\.json|serverless\.ya?ml|procfile|manifest\.ya?ml|values([.-][\w-]+)?\.ya?ml"
+    r"|wrangler\.toml|railway\.(json|toml)|heroku\.yml|template\.ya?ml|skaffold\.ya?ml)$"
+)
+_DEPLOY_DIRS = frozenset({"k8s", "kubernetes", "kube", "deploy", "deployment", "deployments", "manifests",
+                          "helm", "charts", "chart", "infra", "ops", ".do", "kustomize", "overlays", "base"})
+_ENV_FILE = re.compile(r"^(\.env(\..*)?|.*\.env|env\.(example|sample|template|dist)|\.?envrc)$")
+
+
+def excluded_dir(name: str) -> bool:
+    return name.lower() in EXCLUDED_DIRS
+
+
+def kind(rel: str) -> str | None:
+    """What a file of SOURCE (a `/`-separated relative path) is evidence of: a manifest
+    kind, `requirements`, `env`, `deploy`, `terraform`, `source`, or None (not evidence)."""
+    parts = rel.split("/")
+    if parts[-1] in ("PKG-INFO", "METADATA"):  # a built Python package's core metadata
+        dirs = parts[:-1]
+        built = not dirs or dirs[-1].endswith((".dist-info", ".egg-info"))
+        return "metadata" if built and not any(p.lower() in EXCLUDED_DIRS for p in dirs) else None
+    if any(p.lower() in EXCLUDED_DIRS or p.endswith((".dist-info", ".egg-info")) for p in parts[:-1]):
+        return None
+    name = parts[-1]
+    low = name.lower()
+    if low in LOCK_FILES or low.endswith(".lock"):
+        return None
+    if low in MANIFESTS:
+        return MANIFESTS[low]
+    if low.endswith(".csproj") or low.endswith(".fsproj") or low.endswith(".vbproj"):
+        return "nuget"
+    if _REQUIREMENTS.match(low):
+        stem = low.rsplit(".", 1)[0]
+        return None if _DEV_REQUIREMENTS.search(stem.replace("requirements", "")) else "requirements"
+    if len(parts) > 1 and parts[-2].lower() == "requirements" and low.endswith((".txt", ".in")):
+        return None if _DEV_REQUIREMENTS.search(low) else "requirements"
+    if _ENV_FILE.match(low):
+        return "env"
+    if low.endswith(".tf"):
+        return "terraform"
+    if _TEST_FILE.search(name) or _NOTICES.match(low) or low.endswith(_DOC_SUFFIXES) or _GENERATED.search(low):
+        return None
+    if _HASHED.search(name) or _TOOLING.match(low):
+        return None
+    if any(fnmatch.fnmatch(low, pattern) for pattern in LISTS):
+        return None
+    if _DEPLOY_NAMES.match(low):
+        return "deploy"
+    if low.endswith((".yaml", ".yml")) and any(p.lower() in _DEPLOY_DIRS for p in parts[:-1]):
+        return "deploy"
+    return "source"

@@ -1,0 +1,330 @@
+"""Evidence in text files: URL hosts in source code, variables of `.env*` templates and
+deployment manifests, Terraform providers.
+
+Comments are not evidence. A line is read as a comment when it starts with its
+language's comment marker (`#`, `//`, `/*`, `*`, `--`, `;`, `<!--`), when it lies in a
+block comment that opened at the start of a line, or in a Python docstring (a
+triple-quoted string that is a statement of its own); a URL after a comment marker
+that is outside quotes is in a trailing comment. This is line-level reading, not a
+parser of each language: it errs towards skipping, because a missed comment would be
+a false finding, while a skipped line of real code rarely holds the only sign of a
+service.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from subreg.scan.catalog import Matcher
+
+# scheme://[userinfo@]authority; the authority runs until a path, query, quote or space.
+_URL = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]{1,15})://([^\s/\\?#\"'`<>()\[\]|,;]+)")
+_HOST_TAIL = re.compile(r"[A-Za-z0-9.-]+$")
+_PORT = re.compile(r":\d*$")
+_SCHEMES = frozenset({
+    "http", "https", "ws", "wss", "ftp", "ftps", "sftp", "grpc", "grpcs", "mongodb", "mongodb+srv",
+    "redis", "rediss", "postgres", "postgresql", "mysql", "amqp", "amqps", "mqtt", "mqtts", "smtp", "smtps",
+    "s3", "gs", "kafka", "nats", "tls", "tcp", "ssl",
+})
+MAX_LINE = 8192  # longer lines are minified or generated code
+
+_HASH = frozenset({"py", "pyi", "rb", "sh", "bash", "zsh", "yaml", "yml", "toml", "ini", "cfg", "conf", "tf",
+                   "hcl", "r", "pl", "pm", "ex", "exs", "cr", "nim", "ps1", "mk", "make", "cmake", "dockerfile",
+                   "properties", "env", "php", "gitignore", "coffee", "jl", "tcl", "awk", "nix"})
+_SLASH = frozenset({"js", "mjs", "cjs", "jsx", "ts", "mts", "cts", "tsx", "go", "java", "kt", "kts", "scala",
+                    "groovy", "gradle", "c", "h", "cc", "cpp", "hpp", "cs", "fs", "swift", "rs", "dart", "php",
+                    "vue", "svelte", "astro", "tf", "hcl", "json5", "jsonc", "proto", "sol", "zig", "v", "m",
+                    "mm", "css", "scss", "less", "sass"})
+_DASH = frozenset({"sql", "lua", "hs", "elm", "ada", "vhd"})
+_SEMI = frozenset({"ini", "clj", "cljs", "lisp", "el", "scm", "asm", "s"})
+_MARKUP = frozenset({"html", "htm", "xml", "vue", "svelte", "astro", "jsx", "tsx", "erb", "ejs", "hbs",
+                     "handlebars", "mustache", "njk", "jinja", "jinja2", "j2", "twig", "blade", "liquid",
+                     "xhtml", "cshtml", "razor", "aspx", "jsp", "php", "md"})
+
+
+@dataclass(frozen=True)
+class Hit:
+    line: int
+    service: str
+    text: str  # what was found: a host, a variable, a provider source
+
+
+def _ext(path: str) -> str:
+    name = path.rsplit("/", 1)[-1].lower()
+    if name.startswith("dockerfile"):
+        return "dockerfile"
+    return name.rsplit(".", 1)[-1] if "." in name else ""
+
+
+def _markers(ext: str) -> tuple[str, ...]:
+    out: list[str] = []
+    if ext in _HASH or not ext:
+        out.append("#")
+    if ext in _SLASH or not ext:
+        out.append("//")
+    if ext in _DASH:
+        out.append("--")
+    if ext in _SEMI:
+        out.append(";")
+    if ext in _MARKUP:
+        out.append("<!--")
+    return tuple(out)
+
+
+def _comment_start(line: str, markers: tuple[str, ...]) -> int:
+    """Index where a comment starts on this line (outside quotes), or -1."""
+    if not any(m in line.replace("://", "") for m in markers):
+        return -1
+    quote = ""
+    i = 0
+    n = len(line)
+    while i < n:
+        ch = line[i]
+        if quote:
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'`":
+            quote = ch
+        else:
+            for m in markers:
+                if line.startswith(m, i):
+                    if m == "//" and i > 0 and line[i - 1] == ":":
+                        break  # the `//` of a URL
+                    if m == "#" and i > 0 and not line[i - 1].isspace():
+                        break  # a fragment or a `#` inside a word
+                    return i
+        i += 1
+    return -1
+
+
+def code_lines(text: str, path: str, need: str = "") -> Iterator[tuple[int, str]]:
+    """(number, code) for every line that holds `need`, with comments and docstrings
+    left out (every line is still read, for the state of block comments)."""
+    ext = _ext(path)
+    markers = _markers(ext)
+    python = ext in ("py", "pyi")
+    slash = ext in _SLASH
+    block = ""  # the closing token of the block comment or docstring we are in
+    string = ""  # the closing token of a triple-quoted value that spans lines (Python)
+    for number, line in enumerate(text.split("\n"), 1):
+        if block:
+            if block in line:
+                block = ""
+            continue
+        if string:
+            if string in line:
+                string = ""
+            if need in line and len(line) <= MAX_LINE:
+                yield number, line
+            continue
+        stripped = line.strip()
+        if not stripped or len(line) > MAX_LINE:
+            continue
+        if python:
+            bare = stripped.lstrip("rRbBuUfF")
+            if bare[:3] in ('"""', "'''"):
+                if bare[:3] not in bare[3:]:
+                    block = bare[:3]
+                continue  # a docstring: a string that is a statement of its own
+            for token in ('"""', "'''"):
+                if line.count(token) % 2 == 1:
+                    string = token
+                    break
+        if slash and stripped.startswith("/*"):
+            if "*/" not in stripped[2:]:
+                block = "*/"
+            continue
+        if "<!--" in markers and stripped.startswith("<!--"):
+            if "-->" not in stripped:
+                block = "-->"
+            continue
+        if ext == "rb" and stripped.startswith("=begin"):
+            block = "=end"
+            continue
+        if (slash and stripped.startswith("*")) or stripped.startswith(markers) or need not in line:
+            continue
+        cut = _comment_start(line, markers)
+        yield number, line if cut < 0 else line[:cut]
+
+
+def host_of(authority: str) -> str | None:
+    """The host of a URL's authority: userinfo and port dropped; a templated prefix
+    (`${bucket}.s3.amazonaws.com`) leaves its literal domain."""
+    host = authority.rsplit("@", 1)[-1]
+    host = _PORT.sub("", host)
+    tail = _HOST_TAIL.search(host)
+    if not tail:
+        return None
+    host = tail.group(0).strip(".-").lower()
+    if "." not in host or not host.rsplit(".", 1)[-1].isalpha():
+        return None
+    return host
+
+
+def is_own(host: str, own: tuple[str, ...]) -> bool:
+    return any(host == d or host.endswith("." + d) for d in own)
+
+
+# A link for people to follow, not a service the code calls: an HTML/JSX anchor, a
+# Markdown link, a value under a documentation-like key, text of a help or description.
+_ANCHOR = re.compile(r"<a\s[^<>]*$|\]\($", re.IGNORECASE)
+_DOC_KEY = re.compile(
+    r"(?i)(?:doc|docs|documentation|homepage|home_page|help|learn_?more|guide|tutorial|website|about|readme"
+    r"|reference|more_?info|info|terms|privacy|pricing|signup|sign_up|register|support|contact)"
+    r"(?:_?url|_?link|_?href|_?uri|_?page)?[\"']?\s*[:=]\s*[(\[{]?\s*[frbu]?[\"'`]$")
+_PROSE = re.compile(r"(?i)(?:description|help|usage|example|epilog|hint|tooltip|title)"
+                    r"\s*[(:=]\s*[frbu]?[\"'`][^\"'`]*$")
+
+
+def is_link(prefix: str) -> bool:
+    """Whether the URL that follows `prefix` (its line up to the scheme) is a link for
+    a person to follow rather than something the code talks to."""
+    return bool(_ANCHOR.search(prefix) or _DOC_KEY.search(prefix) or _PROSE.search(prefix))
+
+
+def hosts(text: str, path: str, matcher: Matcher, own: tuple[str, ...] = ()) -> list[Hit]:
+    """URL hosts of the catalogue in the code of a source file."""
+    out = []
+    for number, code in code_lines(text, path, "://"):
+        for m in _URL.finditer(code):
+            if m.group(1).lower() not in _SCHEMES or is_link(code[:m.start()]):
+                continue
+            host = host_of(m.group(2))
+            if host is None or is_own(host, own):
+                continue
+            sid = matcher.host(host)
+            if sid:
+                out.append(Hit(number, sid, host))
+    return out
+
+
+# -- environment variables --------------------------------------------------------------
+
+_ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$")
+_TOKEN = re.compile(r"(?<![A-Za-z0-9_])([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)(?![A-Za-z0-9_])")
+# Frameworks expose variables to browser code under a prefix of their own.
+_PUBLIC = ("NEXT_PUBLIC_", "NUXT_PUBLIC_", "NUXT_ENV_", "REACT_APP_", "VITE_", "VUE_APP_", "EXPO_PUBLIC_",
+           "GATSBY_", "PUBLIC_", "MIX_", "STORYBOOK_")
+# What a framework's fresh project template ships, and is no sign of use until filled in
+# (Laravel's .env.example: AWS_* and PUSHER_* with these values).
+FRAMEWORK_DEFAULTS = {
+    "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_DEFAULT_REGION": "us-east-1", "AWS_BUCKET": "",
+    "AWS_USE_PATH_STYLE_ENDPOINT": "false", "PUSHER_APP_ID": "", "PUSHER_APP_KEY": "",
+    "PUSHER_APP_SECRET": "", "PUSHER_HOST": "", "PUSHER_PORT": "443", "PUSHER_SCHEME": "https",
+    "PUSHER_APP_CLUSTER": "mt1", "MAILGUN_DOMAIN": "", "MAILGUN_SECRET": "", "MAILGUN_ENDPOINT": "api.mailgun.net",
+    "POSTMARK_TOKEN": "", "RESEND_KEY": "", "SLACK_BOT_USER_OAUTH_TOKEN": "", "SLACK_BOT_USER_DEFAULT_CHANNEL": "",
+}
+
+
+def variable(name: str, matcher: Matcher) -> str | None:
+    for prefix in _PUBLIC:
+        if name.startswith(prefix) and len(name) > len(prefix):
+            hit = matcher.variable(name[len(prefix):])
+            if hit:
+                return hit
+    return matcher.variable(name)
+
+
+def _value(raw: str) -> str:
+    raw = raw.strip()
+    if raw[:1] in "\"'" and raw[-1:] == raw[:1] and len(raw) > 1:
+        return raw[1:-1]
+    cut = raw.find(" #")
+    return (raw[:cut] if cut >= 0 else raw).strip()
+
+
+def _is_default(name: str, value: str) -> bool:
+    for prefix in _PUBLIC:
+        if name.startswith(prefix):
+            name = name[len(prefix):]
+            break
+    if name not in FRAMEWORK_DEFAULTS:
+        return False
+    return value in ("", FRAMEWORK_DEFAULTS[name]) or value.startswith("${")
+
+
+def env_template(text: str, matcher: Matcher) -> list[Hit]:
+    """Variables of a `.env*` template. A service whose variables here are all a
+    framework's untouched defaults (Laravel's AWS_* and PUSHER_* block) is not used."""
+    found: dict[str, list[tuple[Hit, bool]]] = {}
+    for number, line in enumerate(text.split("\n"), 1):
+        m = _ENV_LINE.match(line)
+        if not m or line.lstrip().startswith("#"):
+            continue
+        name, value = m.group(1), _value(m.group(2))
+        sid = variable(name, matcher)
+        if sid:
+            found.setdefault(sid, []).append((Hit(number, sid, name), _is_default(name, value)))
+    return [h for hits in found.values() if not all(d for _, d in hits) for h, _ in hits]
+
+
+def env_names(text: str, path: str, matcher: Matcher) -> list[Hit]:
+    """Variable names in a deployment manifest (compose, Kubernetes, Dockerfile, ...)."""
+    out: dict[Hit, None] = {}
+    for number, code in code_lines(text, path):
+        for m in _TOKEN.finditer(code):
+            sid = variable(m.group(1), matcher)
+            if sid:
+                out[Hit(number, sid, m.group(1))] = None
+    return list(out)
+
+
+# -- Terraform -------------------------------------------------------------------------
+
+_SOURCE = re.compile(r"""(?:^|[{,\s])source\s*=\s*"([^"]+)\"""")
+_PROVIDER_BLOCK = re.compile(r"""^\s*provider\s+"([a-z0-9_-]+)"\s*\{""")
+_REQUIRED = re.compile(r"^\s*required_providers\s*\{")
+_LOCAL = re.compile(r"""^\s*([a-z0-9_-]+)\s*=\s*(\{|"[^"]*")""")
+_RESOURCE = re.compile(r"""^\s*(?:resource|data)\s+"([a-z0-9]+)_[a-z0-9_]+"\s""")
+
+
+def provider_source(raw: str) -> str:
+    """`registry.terraform.io/hashicorp/aws` and `HashiCorp/AWS` are `hashicorp/aws`."""
+    parts = raw.lower().strip().split("/")
+    return "/".join(parts[-2:]) if len(parts) >= 2 else "hashicorp/" + parts[0]
+
+
+def terraform(text: str, path: str, matcher: Matcher) -> list[Hit]:
+    """Providers a Terraform file requires or configures. A `provider "x"` block or a
+    resource whose local name is not in `required_providers` means `hashicorp/x`."""
+    lines = list(code_lines(text, path))
+    locals_: dict[str, tuple[str, int]] = {}
+    depth = 0
+    current = ""
+    in_required = False
+    for number, code in lines:
+        if not in_required and _REQUIRED.match(code):
+            in_required, depth = True, code.count("{") - code.count("}")
+            continue
+        if in_required:
+            m = _LOCAL.match(code)
+            if m and depth == 1:
+                current = m.group(1)
+                if m.group(2).startswith('"'):  # legacy: name = "version"
+                    locals_[current] = (f"hashicorp/{current}", number)
+                else:
+                    locals_.setdefault(current, (f"hashicorp/{current}", number))
+            s = _SOURCE.search(code)
+            if s and current:
+                locals_[current] = (provider_source(s.group(1)), number)
+            depth += code.count("{") - code.count("}")
+            if depth <= 0:
+                in_required = False
+    out: list[Hit] = []
+    for _local, (source, number) in sorted(locals_.items(), key=lambda kv: kv[1][1]):
+        sid = matcher.provider(source)
+        if sid:
+            out.append(Hit(number, sid, source))
+    for number, code in lines:
+        m = _PROVIDER_BLOCK.match(code) or _RESOURCE.match(code)
+        if m and m.group(1) not in locals_:
+            source = f"hashicorp/{m.group(1)}"
+            sid = matcher.provider(source)
+            if sid:
+                out.append(Hit(number, sid, source))
+    return out

@@ -1,0 +1,158 @@
+"""The shipped catalogue: every record valid, nothing claimed by two services, every
+service of the seed list present, and the matcher's normalisation per ecosystem."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+import yaml
+
+from subreg.model import Subprocessor
+from subreg.registry import Registry
+from subreg.scan import catalog, compare, names
+from subreg.scan.catalog import Matcher, Service
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVICES = catalog.load()
+
+
+def test_every_record_validates_against_the_schema() -> None:
+    """load() trusts the shipped records; this is where they are checked."""
+    for s in SERVICES:
+        checked = catalog.parse(s.id, (catalog.FOLDER / f"{s.id}.yaml").read_bytes())
+        assert checked == s and checked.id == s.id
+
+
+def test_catalogue_is_large_and_every_record_is_complete() -> None:
+    assert len(SERVICES) >= 150
+    ids = [s.id for s in SERVICES]
+    assert ids == sorted(set(ids))
+    for s in SERVICES:
+        assert s.website and s.website.startswith("https://"), s.id
+        assert s.domains or s.hosts or s.packages or s.terraform, s.id
+        raw = yaml.safe_load((catalog.FOLDER / f"{s.id}.yaml").read_text())
+        assert set(raw) <= set(Service.model_fields), s.id
+
+
+def test_schema_refuses_malformed_records() -> None:
+    good = b"name: X\nlegal_names: [X Inc.]\nwebsite: https://x.example\ncategory: ai\n"
+    assert catalog.parse("x", good).legal_name == "X Inc."
+    bad = [
+        b"name: X\nlegal_names: [X]\nwebsite: https://x.example\ncategory: ai\ndomains: [https://api.x.com]\n",
+        b"name: X\nlegal_names: [X]\nwebsite: https://x.example\ncategory: ai\ndomains: [API.X.COM]\n",
+        b"name: X\nlegal_names: [X]\nwebsite: https://x.example\ncategory: ai\ndomains: [localhost]\n",
+        b"name: X\nlegal_names: []\nwebsite: https://x.example\ncategory: ai\n",
+        b"name: X\nlegal_names: [X]\nwebsite: http://x.example\ncategory: ai\n",
+        b"name: X\nlegal_names: [X]\nwebsite: https://x.example\ncategory: nope\n",
+        b"name: X\nlegal_names: [X]\nwebsite: https://x.example\ncategory: ai\npackages: {pypi: [x*]}\n",
+        b"name: X\nlegal_names: [X]\nwebsite: https://x.example\ncategory: ai\npackages: {pip: [x]}\n",
+        b"name: X\nlegal_names: [X]\nwebsite: https://x.example\ncategory: ai\nenv: [lower_case]\n",
+        b"name: X\nlegal_names: [X]\nwebsite: https://x.example\ncategory: ai\nterraform: [aws]\n",
+        b"name: X\nlegal_names: [X]\nwebsite: https://x.example\ncategory: ai\nextra: 1\n",
+    ]
+    for raw in bad:
+        with pytest.raises(catalog.SubregError, match="catalogue record x"):
+            catalog.parse("x", raw)
+    with pytest.raises(catalog.SubregError, match="not an id"):
+        catalog.parse("Bad_Id", good)
+
+
+def _covers(eco: str, a: str, b: str) -> bool:
+    """Whether catalogue name `a` would match (some of) what `b` names."""
+    a, b = names.normalise(eco, a), names.normalise(eco, b)
+    if names.is_pattern(a):
+        return b.rstrip("*").startswith(a[:-1])
+    if eco == "go":
+        return b == a or b.startswith(a + "/")
+    return a == b
+
+
+def test_no_package_is_claimed_by_two_services() -> None:
+    clashes = []
+    for s, t in itertools.permutations(SERVICES, 2):
+        for eco, pkgs in s.packages.items():
+            for a in pkgs:
+                clashes += [(s.id, t.id, eco, a, b) for b in t.packages.get(eco, []) if _covers(eco, a, b)]
+    assert clashes == []
+
+
+def test_no_host_provider_or_variable_is_claimed_by_two_services() -> None:
+    def overlap(a: str, b: str) -> bool:
+        return a == b or a.endswith("." + b) or b.endswith("." + a)
+
+    clashes = []
+    for s, t in itertools.combinations(SERVICES, 2):
+        clashes += [(s.id, t.id, a, b) for a in s.domains for b in t.domains if overlap(a, b)]
+        clashes += [(s.id, t.id, a, b) for a in s.hosts for b in t.domains if a == b or a.endswith("." + b)]
+        clashes += [(s.id, t.id, a, b) for a in t.hosts for b in s.domains if a == b or a.endswith("." + b)]
+        clashes += [(s.id, t.id, a) for a in set(s.terraform) & set(t.terraform)]
+        for a, b in itertools.product(s.env, t.env):
+            if a == b or (a.endswith("_") and b.startswith(a)) or (b.endswith("_") and a.startswith(b)):
+                clashes.append((s.id, t.id, a, b))
+    assert clashes == []
+
+
+def test_every_seed_service_is_in_the_catalogue_under_its_id() -> None:
+    reg = Registry()
+    for path in sorted((ROOT / "registry").glob("*.yaml")):
+        data = yaml.safe_load(path.read_text())
+        reg.entries[path.stem] = Subprocessor.model_validate({**data, "id": path.stem})
+    assert len(reg) == 21
+    links = compare.link(reg, SERVICES)
+    for sp in reg:
+        assert links.of(sp.id) == [sp.id], sp.id
+
+
+@pytest.mark.parametrize(("eco", "raw", "expected"), [
+    ("pypi", "Sentry_SDK", "sentry"),
+    ("pypi", "sentry.sdk", "sentry"),
+    ("pypi", "sentry-sdk-extra", None),
+    ("pypi", "google-cloud-storage", "google-cloud"),
+    ("pypi", "google-cloudstorage", None),
+    ("npm", "@sentry/node", "sentry"),
+    ("npm", "@sentry-internal/foo", None),
+    ("npm", "@mapbox/node-pre-gyp", None),
+    ("npm", "mapbox-gl", "mapbox"),
+    ("npm", "@apollo/client", None),
+    ("npm", "groq", None),
+    ("npm", "groq-sdk", "groq"),
+    ("go", "github.com/stripe/stripe-go/v76", "stripe"),
+    ("go", "github.com/segmentio/analytics-go/v3", "segment"),
+    ("go", "github.com/segmentio/backo-go", None),
+    ("go", "github.com/aws/aws-sdk-go-v2/service/s3", "aws"),
+    ("go", "github.com/aws/aws-sdk-go-v2x", None),
+    ("go", "gopkg.in/DataDog/dd-trace-go.v1", "datadog"),
+    ("go", "github.com/Azure/azure-sdk-for-go/sdk/azidentity", "azure"),
+    ("maven", "com.amazonaws:aws-java-sdk-s3", "aws"),
+    ("maven", "com.auth0:java-jwt", None),
+    ("nuget", "awssdk.s3", "aws"),
+    ("nuget", "Stripe.NET", "stripe"),
+    ("cargo", "async_stripe", "stripe"),
+    ("composer", "Stripe/Stripe-PHP", "stripe"),
+    ("rubygems", "aws-sdk-s3", "aws"),
+])
+def test_package_names_are_matched_exactly_after_normalisation(eco: str, raw: str, expected: str | None) -> None:
+    assert Matcher.build(SERVICES).package(eco, raw) == expected
+
+
+@pytest.mark.parametrize(("host", "expected"), [
+    ("api.stripe.com", "stripe"), ("API.Stripe.com.", "stripe"), ("stripe.com", None),
+    ("o1.ingest.us.sentry.io", "sentry"), ("notsentry.io", None), ("slack.com", "slack"),
+    ("join.slack.com", None), ("hooks.slack.com", "slack"), ("mybucket.s3.eu-west-1.amazonaws.com", "aws"),
+    ("fonts.googleapis.com", "google-fonts"), ("www.googleapis.com", None), ("gitlab.com", "gitlab"),
+    ("docs.gitlab.com", None),
+])
+def test_hosts_are_matched_by_domain_suffix(host: str, expected: str | None) -> None:
+    assert Matcher.build(SERVICES).host(host) == expected
+
+
+def test_variables_providers_and_needles() -> None:
+    m = Matcher.build(SERVICES)
+    assert m.variable("STRIPE_SECRET_KEY") == "stripe"
+    assert m.variable("STRIPE_") is None
+    assert m.variable("PADDLE_TRAINER_ID") is None  # PaddlePaddle, not Paddle
+    assert m.variable("PADDLE_API_KEY") == "paddle"
+    assert m.provider("HashiCorp/AWS") == "aws"
+    assert "api.stripe.com" in m.needles() and "slack.com" in m.needles()

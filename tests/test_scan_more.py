@@ -1,0 +1,161 @@
+"""`subreg scan` edge cases: built packages' metadata, the change scan's limits, git
+without PCRE, reports in-process, and the parsers' corners."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import Repo
+from subreg.gitrepo import Git, ProductTree
+from subreg.scan import collect, manifests, paths, text
+from test_scan import STRIPE, TODAY, as_json, compliance
+from test_scan_evidence import MATCHER, found, git, scan, tree
+
+
+def test_built_package_metadata_is_a_manifest(tmp_path: Path) -> None:
+    meta = ("Metadata-Version: 2.1\nName: app\nRequires-Dist: stripe>=7\nRequires-Dist: pytest; extra == \"test\"\n"
+            "Requires-Dist: openai; extra == \"ai\"\nRequires-Dist: not a requirement!\n\n"
+            "Long description mentioning Requires-Dist: sentry-sdk\n")
+    got = scan(tree(tmp_path / "p", {"app-1.0.dist-info/METADATA": meta, "PKG-INFO": meta,
+                                     "vendor/x.dist-info/METADATA": meta, "docs/PKG-INFO": meta}))
+    assert found(got) == [
+        ("PKG-INFO", 3, "stripe", "dependency", "Requires-Dist: stripe>=7"),
+        ("PKG-INFO", 5, "openai", "dependency", 'Requires-Dist: openai; extra == "ai"'),
+        ("app-1.0.dist-info/METADATA", 3, "stripe", "dependency", "Requires-Dist: stripe>=7"),
+        ("app-1.0.dist-info/METADATA", 5, "openai", "dependency", 'Requires-Dist: openai; extra == "ai"'),
+    ]
+    assert [(w.path, w.line) for w in got.warnings] == [("PKG-INFO", 6), ("app-1.0.dist-info/METADATA", 6)]
+    assert paths.kind("src/app/METADATA") is None
+
+
+@pytest.mark.parametrize(("rel", "kind"), [
+    ("requirements/base.txt", "requirements"), ("requirements/dev.txt", None), ("requirements-test.txt", None),
+    ("requirements.in", "requirements"), ("constraints.txt", None), ("App.fsproj", "nuget"),
+    ("Dockerfile.prod", "deploy"), ("charts/api/templates/deploy.yaml", "deploy"), ("config/app.yaml", "deploy"),
+    ("config/settings.yaml", "source"), ("src/app.py", "source"), ("src/app_test.go", None),
+    ("web/src/App.test.tsx", None), ("web/yarn.lock", None), ("x/.terraform.lock.hcl", None),
+    ("web/gulpfile.js", None), ("web/next.config.js", "source"), ("pkg/x.egg-info/requires.txt", None),
+    ("static/app.3f9a1c0d2b4e6f80.js", None), ("README.md", None), ("CHANGELOG", None), (".envrc", "env"),
+    ("deploy/.env.production", "env"), ("blocklist.json", None), ("locale/fr/app.po", None),
+])
+def test_which_files_are_evidence(rel: str, kind: str | None) -> None:
+    assert paths.kind(rel) == kind
+
+
+def test_change_scan_limits(run: Any, repo: Repo, tmp_path: Path) -> None:
+    compliance(repo, stripe=STRIPE)
+    product = tree(tmp_path / "shop", {"app.py": "", "package.json": '{"dependencies": {}}', "old.py": "x = 1\n"})
+    git(product, "checkout", "-q", "-b", "feature")
+    (product / "link.py").symlink_to(product / "app.py")
+    (product / "old.py").unlink()
+    tree(product, {
+        "big.py": "# x\n" * (collect.MAX_FILE // 4 + 10) + 'U = "https://api.openai.com"\n',
+        "package.json": b'{"dependencies": {"mixpanel": "1"}}\x00',
+        "src/ok.py": 'U = "https://api.stripe.com"\nV = "https://api.mistral.ai"\n',
+        "src/tests/test_new.py": 'U = "https://api.openai.com"\n',
+    })
+    res = run("--repo", repo.path, "--today", TODAY, "scan", product, "--base", "main", "--format", "json")
+    doc = as_json(res.out)
+    assert doc["services"] == ["mistral", "stripe"]
+    p = product.as_posix()
+    assert [(w["path"], w["message"][:22]) for w in doc["warnings"]] == [
+        (f"{p}/big.py", "file is 2,097,221 byte"),
+        (f"{p}/package.json", "binary file where a te"),
+    ]
+    assert doc["head"] == git(product, "rev-parse", "HEAD") and doc["base"] == git(product, "rev-parse", "main")
+
+
+def test_change_scan_reads_base_manifests_as_data(run: Any, repo: Repo, tmp_path: Path) -> None:
+    compliance(repo, stripe=STRIPE)
+    product = tree(tmp_path / "shop", {"package.json": b"\x00binary", "requirements.txt": "stripe\nbroken==\n"})
+    git(product, "checkout", "-q", "-b", "feature")
+    tree(product, {"package.json": '{"dependencies": {"stripe": "1"}}', "requirements.txt": "stripe\nmixpanel\n"})
+    res = run("--repo", repo.path, "--today", TODAY, "scan", product, "--base", "main", "--format", "json")
+    doc = as_json(res.out)
+    # base's broken lines are base's problems; stripe in package.json is new to that manifest
+    assert [(f["check"], f["subprocessor"]) for f in doc["findings"]] == [("undeclared-subprocessor", "mixpanel")]
+    assert doc["warnings"] == [] and doc["summary"]["passed"] == 1
+
+
+def test_git_grep_without_pcre_gives_the_same_files(tmp_path: Path) -> None:
+    root = tree(tmp_path / "p", {"a.py": 'U = "https://api.stripe.com"\n', "b.py": 'U = "https://example.org"\n',
+                                 "c/d.py": "x = 1\n"})
+    pt = ProductTree(Git(root))
+    try:
+        slow = pt.grep_output(pt.grep_start(perl=False))
+        fast = pt.grep_output(pt.grep_start())
+    finally:
+        pt.git.close()
+    assert slow[1] is False and fast[1] is True
+    assert collect._url_files(slow, MATCHER, ()) == collect._url_files(fast, MATCHER, ()) == {"a.py"}
+    assert collect._url_files((b"", True), MATCHER, ()) == set()
+    assert collect._url_files(fast, MATCHER, ("stripe.com",)) == set()
+
+
+def test_reports_in_process(run: Any, repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    compliance(repo, stripe=STRIPE)
+    product = tree(tmp_path / "shop", {"app.py": 'U = "https://api.mixpanel.com"\n'})
+    summary = tmp_path / "summary.md"
+    monkeypatch.chdir(product)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    res = run("--repo", repo.path, "--today", TODAY, "scan", ".", "--sarif", tmp_path / "s.sarif")
+    assert res.code == 1
+    assert res.out.startswith("::error file=app.py,line=1,title=undeclared-subprocessor::")
+    assert json.loads((tmp_path / "s.sarif").read_text())["runs"][0]["results"][0]["ruleId"] == "undeclared-subprocessor"
+    assert "| failed | undeclared-subprocessor | mixpanel | app.py:1 |" in summary.read_text()
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    monkeypatch.chdir(outside)
+    res = run("--repo", repo.path, "--today", TODAY, "scan", product, "--format", "json")
+    assert as_json(res.out)["findings"][0]["path"] == f"{product.resolve().as_posix()}/app.py"
+
+
+def test_parser_corners() -> None:
+    deps, problems = manifests.parse("pyproject", '[project]\ndependencies = ["stripe", "not valid!"]\n')
+    assert [d.name for d in deps] == ["stripe"] and problems[0].line == 2
+    assert manifests.parse("npm", '{"a": ' * 5000 + "1" + "}" * 5000)[1][0].message.startswith("invalid JSON")
+    deps, _ = manifests.parse("go", "module x\nrequire (\n\t// a comment\n\n)\nrequire \"github.com/stripe/stripe-go\" v1\n")
+    assert [(d.name, d.line) for d in deps] == [("github.com/stripe/stripe-go", 6)]
+    gem = "platforms :jruby do\n  gem 'stripe'\nend\nend\ngem 'rspec', groups: [:development, :test]\n"
+    assert [d.name for d in manifests.parse("gemfile", gem)[0]] == ["stripe"]
+    pom = ("<project><dependencies><dependency><groupId>g</groupId></dependency><!-- c -->"
+           "<dependency><groupId>com.stripe</groupId><artifactId>stripe-java</artifactId><scope>compile</scope>"
+           "</dependency></dependencies><profiles><profile><dependencies><dependency><groupId>io.sentry</groupId>"
+           "<artifactId>sentry</artifactId></dependency></dependencies></profile></profiles></project>")
+    assert [d.name for d in manifests.parse("maven", pom)[0]] == ["com.stripe:stripe-java", "io.sentry:sentry"]
+    csproj = ('<Project><ItemGroup><PackageReference Update="Stripe.net" /><PackageReference Include="Sentry">'
+              "<PrivateAssets>all</PrivateAssets></PackageReference><IsTestProject>false</IsTestProject>"
+              "</ItemGroup></Project>")
+    assert [d.name for d in manifests.parse("nuget", csproj)[0]] == ["Stripe.net"]
+    cargo = '[target."cfg(unix)".dependencies]\nsentry = { version = "1", optional = true }\n'
+    assert [(d.name, d.line) for d in manifests.parse("cargo", cargo)[0]] == [("sentry", 2)]
+    assert manifests.parse("composer", '{"require": {"PHP": "8", "ext-curl": "*"}}') == ([], [])
+
+
+def test_text_corners() -> None:
+    def hosts(src: str, path: str) -> list[int]:
+        return [h.line for h in text.hosts(src, path, MATCHER)]
+
+    assert hosts('ENV URL=https://api.stripe.com\n# https://api.openai.com\n', "Dockerfile") == [1]
+    assert hosts("x = 'it\\'s' # https://api.stripe.com\nURL = 'https://api.openai.com'\n", "a.py") == [2]
+    assert hosts("; https://api.stripe.com\nurl = https://api.openai.com\n", "a.ini") == [2]
+    assert hosts('s = "a#b" # https://api.stripe.com\n', "a.rb") == []
+    assert hosts("(def u \"https://api.stripe.com\") ; https://api.openai.com\n", "a.clj") == [1]
+    assert hosts('u = "https://1.2.3.4/x" + "https://localhost/x" + "https://-.com"\n', "a.py") == []
+    assert text.provider_source("aws") == "hashicorp/aws"
+    tf = 'terraform {\n  required_providers {\n    aws = "~> 3.0"\n  }\n}\nresource "aws_s3_bucket" "b" {}\n'
+    assert [(h.line, h.text) for h in text.terraform(tf, "main.tf", MATCHER)] == [(3, "hashicorp/aws")]
+    assert [(h.line, h.text) for h in text.env_names("DD_ENV: x\nDD_ENV: y\n# SENTRY_DSN\n", "compose.yaml", MATCHER)] == [
+        (1, "DD_ENV"), (2, "DD_ENV")]
+
+
+def test_warnings_are_one_printable_line(tmp_path: Path) -> None:
+    got = scan(tree(tmp_path / "p", {"requirements.txt": "stripe\nnot \x1b[31mvalid!\n"}))
+    [w] = got.warnings
+    assert str(w).startswith("requirements.txt:2: warning: not a requirement: Expected") and "\x1b" not in str(w)
+    assert "\n" not in str(w)
