@@ -199,7 +199,7 @@ def import_list(opts: Options, file: Path, out: Path, languages: str | None, rep
     _emit(run(opts, file, out, languages, report_path))
 
 
-GLOBAL_OPTIONS = ("--repo", "--today")
+@cli.command()
 @click.argument("source", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--base", callback=_ref, metavar="REF",
               help="Scan only what the change from REF to HEAD adds (default: the whole tree).")
@@ -215,6 +215,9 @@ def scan(opts: Options, source: Path | None, base: str | None, fmt: str, sarif_p
     from subreg.commands.scan import run
 
     _emit(run(opts, source, base, fmt, sarif_path, show_catalog))
+
+
+GLOBAL_OPTIONS = ("--repo", "--today")
 
 
 def main(argv: list[str] | None = None) -> int:
