@@ -183,6 +183,22 @@ def explain(opts: Options, check_id: str | None, list_all: bool) -> None:
     _emit(run(opts, check_id, list_all))
 
 
+@cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@out_option
+@click.option("--languages", metavar="LANGS",
+              help="Languages to write, e.g. en,fr (default: the policy's; outside a compliance "
+                   "repo, the source's).")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the report to this file.")
+@click.pass_obj
+def import_list(opts: Options, file: Path, out: Path, languages: str | None, report_path: Path | None) -> None:
+    """Write registry files from an existing list: a CSV or XLSX export, or a Markdown page."""
+    from subreg.commands.import_ import run
+
+    _emit(run(opts, file, out, languages, report_path))
+
+
 @cli.command()
 @click.argument("source", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--base", callback=_ref, metavar="REF",
