@@ -65,9 +65,8 @@ def judge(project: Project | None, languages: list[str], today: dt.date,
     """Run every check on the imported entries; findings by id."""
     with tempfile.TemporaryDirectory(prefix="subreg-import-") as tmp:
         if project is None:
-            project = Project(Path(tmp), today)  # an empty root: no custom checks, no waivers
-            # A Project reads its policy from the repo; here there is none to read.
-            project.__dict__["policy"] = init_policy(today, languages)
+            # an empty root: no custom checks, no waivers; the policy `subreg init` writes
+            project = Project(Path(tmp), today, init_policy(today, languages))
             base, context = Registry(exists=False), (
                 "outside a compliance repo: judged alone, by the policy `subreg init` writes, in "
                 + ", ".join(languages))
