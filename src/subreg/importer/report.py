@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from subreg import diff, runner, yamlio
+from subreg.dating import RangeDating
 from subreg.errors import InputError
 from subreg.findings import Finding
 from subreg.history import History
@@ -76,7 +77,8 @@ def judge(project: Project | None, languages: list[str], today: dt.date,
         head.entries = dict(sorted({**base.entries, **{i: sp for i, (sp, _d) in entries.items()}}.items()))
         head.docs = {**base.docs, **{i: d for i, (_sp, d) in entries.items()}}
         changes = diff.compare(base, head, project.policy)
-        session = Session(project, None, head, base, changes, History(), sorted(entries))
+        session = Session(project, None, head, base, changes, History(), sorted(entries), project.policy,
+                          RangeDating(History(), today), everything=False)
         found = runner.run(session)
     verdicts = Verdicts(context=context, existing=set(entries) & set(base.entries))
     paths = {sp.path: i for i, (sp, _d) in entries.items()}
