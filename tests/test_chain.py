@@ -257,3 +257,14 @@ def test_a_place_without_safeguard_is_said_so(run, repo: Repo, tmp_path: Path) -
     assert page.tables["en-region-eu"] == [["Acme Analytics", "India", "no safeguard recorded: India"]]
     assert page.tables["en-region-us"] == [["Acme Analytics", "India", "Not required by this law"]]
     assert page.tables["fr-region-eu"] == [["Acme Analytics", "Inde", "aucune garantie enregistrée : Inde"]]
+
+
+def test_a_chain_delta_is_true_when_anything_changed() -> None:
+    from subreg import chain
+
+    a = {"name": "A", "legal_name": "A Ltd", "locations": ["DE"]}
+    b = {"name": "B", "legal_name": "B Ltd", "locations": ["FR"]}
+    assert not chain.delta([a, b], [b, a])
+    assert chain.delta([a, b], [a])            # a member removed, nothing else
+    assert chain.delta([a], [a, b])            # a member added, nothing else
+    assert chain.delta([a], [{**a, "locations": ["DE", "US"]}])  # a member moved, nothing else
