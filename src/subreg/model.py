@@ -345,6 +345,9 @@ class Policy(_Strict):
     recognized_certifications: list[Line] = Field(
         default_factory=lambda: list(_defaults()["recognized_certifications"])
     )
+    # What happens when a customer objects (e.g. the right to terminate the affected
+    # service), per language: shown on the public page and in notice drafts.
+    objection_process: LangText | None = None
 
     @model_validator(mode="after")
     def _unique_languages(self) -> Policy:
