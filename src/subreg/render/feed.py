@@ -6,7 +6,9 @@ changed the registry (`history.Step`), newest first:
 - `added`: an addition. The registry's first commit is the baseline (the list as first
   published), not a change: its entries get no feed entry.
 - `retired`: a modification or rename that sets (or moves) `retired_on`.
-- `changed`: any other modification or rename that changes a `material_fields` value.
+- `changed`: any other modification or rename that changes a `material_fields` value
+  that is public (a chain member's new address, a certificate's new expiry date, a
+  change of an internal field, is not published).
 - `removed`: a deleted entry, unless it was already retired (that was announced when it
   retired).
 
@@ -88,9 +90,11 @@ def _event(step: Step, change: diff.Change, material: set[str]) -> Event | None:
     if new.retired_on is not None and new.retired_on != old.retired_on:
         return Event("retired", step.sha, step.time, _view(new, step))
     found = diff.material_changes(old, new, change.changed, material)
-    fields = tuple(f for f in public.PUBLIC_FIELDS if f in found)
+    before, after = _view(old, step), _view(new, step)
+    visible = public.changes(before, after)  # a change of internal parts only is not public
+    fields = tuple(f for f in public.PUBLIC_FIELDS if f in found and f in visible)
     if fields:
-        return Event("changed", step.sha, step.time, _view(new, step), fields, _effective(change))
+        return Event("changed", step.sha, step.time, after, fields, _effective(change))
     return None
 
 
