@@ -4,6 +4,7 @@ registries in real git repositories, through the real CLI."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
 import shutil
@@ -321,7 +322,7 @@ def test_page_structure_and_accessibility(run, own: Repo, tmp_path: Path) -> Non
         # headings: one h1, then h2 and h3 without skipping a level
         levels = [int(t[1]) for t, _ in doc.elements if re.fullmatch(r"h[1-6]", t)]
         assert levels[0] == 1 and levels.count(1) == 1
-        assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), levels
+        assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), levels
         # every table: column headers with scope=col, one row header with scope=row per row
         for table_id, rows in doc.tables.items():
             assert rows and all(len(r) == len(rows[0]) for r in rows), table_id
@@ -1042,3 +1043,63 @@ def test_shallow_clone_is_refused(run, repo: Repo, tmp_path: Path) -> None:
     res = run("--repo", clone, "publish", "--out", tmp_path / "site")
     assert res.code == 2 and "fetch-depth: 0" in res.err
     assert not (tmp_path / "site").exists()
+
+
+# -- the company's own wording ----------------------------------------------------------
+
+def readme_words() -> str:
+    """The README's example of a page_strings.j2 override (its ```jinja block)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## The public page"):]
+    return section.split("```jinja\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_override_changes_only_its_words(cli, repo: Repo, tmp_path: Path) -> None:
+    repo.put("acme")
+    repo.write("templates/page_strings.j2", readme_words())
+    repo.commit("2025-01-01")
+    out = tmp_path / "site"
+    publish(cli, repo.path, out)
+    en, fr = (out / "index.html").read_text(encoding="utf-8"), (out / "index.fr.html").read_text(encoding="utf-8")
+    assert '<h2 id="en-overview-title">About this list</h2>' in en
+    assert '<h2 id="fr-overview-title">À propos de cette liste</h2>' in fr
+    assert '<h2 id="en-changes-title">Notification of Changes</h2>' in en  # the others: subreg's
+    assert "## About this list" in (out / "subprocessors.en.md").read_text(encoding="utf-8")
+
+
+def test_a_language_given_whole_by_the_company(run, repo: Repo, tmp_path: Path) -> None:
+    from subreg.render import words
+
+    german = {**words.defaults()["en"], "title": "Liste der Unterauftragsverarbeiter",
+              "last_updated": "Zuletzt aktualisiert: %(date)s"}
+    repo.policy(languages=["de", "en"])
+    repo.put("acme", purpose={"de": "Produktanalyse", "en": "Product analytics"},
+             data_processed={"de": "Nutzungsereignisse", "en": "Usage events"})
+    repo.write("templates/page_strings.j2", "{% set strings = " + json.dumps({"de": german}, ensure_ascii=False)
+               + " %}\n")
+    repo.commit("2025-03-05")
+    out = tmp_path / "site"
+    publish(run, repo.path, out)
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert html.startswith('<!DOCTYPE html>\n<html lang="de">')
+    assert "<h1>Liste der Unterauftragsverarbeiter</h1>" in html and "Zuletzt aktualisiert: 5 März 2025" in html
+    assert '<main id="de">' in html and Page(html).row("de-core", "Acme Analytics")[1:3] == [
+        "Deutschland", "Produktanalyse"]
+    assert (out / "index.en.html").is_file()
+
+
+def test_a_change_of_internal_fields_is_not_in_the_feed(run, repo: Repo, tmp_path: Path) -> None:
+    repo.policy(material_fields=["locations", "dpa_signed_on", "security"])
+    repo.put("acme")
+    repo.commit("2025-01-01")
+    repo.put("acme", dpa_signed_on="2025-01-20", notice={"announced_on": "2025-02-01", "effective_on": "2025-03-05"})
+    repo.commit("2025-02-01")
+    repo.put("acme", dpa_signed_on="2025-02-20", locations=["DE", "FR"],
+             notice={"announced_on": "2025-03-01", "effective_on": "2025-04-05"})
+    repo.commit("2025-03-01")
+    out = tmp_path / "site"
+    res = publish(run, repo.path, out, "2025-05-01")
+    assert "and 1 feed entry to" in res.out
+    _feed, entries = feed_entries(out)
+    [text] = ["".join(p.itertext()) for p in entries[0].iter(f"{XHTML}p")][:1]
+    assert text.startswith("Change to Acme Analytics: location. Location: Germany, France.")
