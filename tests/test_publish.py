@@ -360,7 +360,9 @@ def test_page_structure_and_accessibility(run, own: Repo, tmp_path: Path) -> Non
     assert "Privacy team: privacy@aisalesagent.com" in en
     assert "Délégué à la protection des données (DPO) : dpo@aisalesagent.com" in fr
     assert ("To object to a new subprocessor or to an announced change, write to privacy@aisalesagent.com "
-            "before the objection deadline given in our notice.") in en
+            "before the objection deadline given in our notice.\n"
+            "If we cannot resolve your objection, you may terminate the affected service.") in en
+    assert "vous pouvez résilier le service concerné." in fr
     # the French is written in the vocabulary of French GDPR practice, in whole sentences
     for words in ("sous-traitant ultérieur", "Finalité", "données à caractère personnel",
                   "nous notifie toute violation de données à caractère personnel dans un délai de 72 heures ;"):
