@@ -77,10 +77,7 @@ def words(env: jinja2.Environment, languages: list[str]) -> list[Words]:
 def language_name(lang: str) -> str:
     """A language's name in that language, as a language switch writes it: "English",
     "Français", "Deutsch"."""
-    from babel import Locale, UnknownLocaleError
+    from babel import Locale  # the policy's languages are ones Babel knows (registry.py)
 
-    try:
-        name = Locale.parse(lang).get_display_name(lang) or lang
-    except (UnknownLocaleError, ValueError):
-        return lang
+    name = Locale.parse(lang).get_display_name(lang) or lang
     return name[:1].upper() + name[1:]
