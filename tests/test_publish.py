@@ -616,13 +616,16 @@ def test_objection_process_from_the_policy(cli, repo: Repo, tmp_path: Path) -> N
 
 
 def test_objection_process_missing_a_language_falls_back(run, repo: Repo, tmp_path: Path) -> None:
-    repo.policy(objection_process={"en": "You may terminate the affected service."})
+    repo.policy(objection_process={"en": "You may terminate the <b>affected</b> service."})
     repo.put("acme")
     repo.commit("2025-01-01")
     out = tmp_path / "site"
     publish(run, repo.path, out)
     fr = (out / "index.fr.html").read_text(encoding="utf-8")
-    assert '<p class="objection-process" lang="en">You may terminate the affected service.</p>' in fr
+    assert ('<p class="objection-process" lang="en">You may terminate the &lt;b&gt;affected&lt;/b&gt; service.</p>'
+            in fr)  # policy text is data: escaped, never markup
+    md = (out / "subprocessors.fr.md").read_text(encoding="utf-8")
+    assert "\n\nYou may terminate the \\<b\\>affected\\</b\\> service.\n" in md
 
 
 def test_without_objection_process_nothing_is_invented(run, repo: Repo, tmp_path: Path) -> None:
