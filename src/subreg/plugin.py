@@ -27,11 +27,11 @@ dashes for underscores. `@pytest.mark.severity("warning")` makes failures warnin
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any, Literal
 
 import pytest
 
+from subreg import batch
 from subreg import findings as fd
 from subreg.diff import Change
 from subreg.escape import one_line
@@ -66,6 +66,12 @@ def _session(config: pytest.Config) -> Session:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if ACTIVE is not None and _batchable(metafunc):
+        # one item for the whole scope: its call runs the function once per entry (batch.py)
+        for name in batch.PER_ENTRY:
+            if name in metafunc.fixturenames:
+                metafunc.parametrize(name, [_BATCH], ids=["batch"])
+        return
     if "subprocessor" in metafunc.fixturenames:
         scope = _session(metafunc.config).scope
         metafunc.parametrize("subprocessor", scope, ids=scope, indirect=True)
@@ -73,6 +79,50 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         changes = _session(metafunc.config).changes
         metafunc.parametrize("change", range(len(changes)), indirect=True,
                              ids=[f"{c.kind}:{c.id}" for c in changes])
+
+
+class _Batch:
+    def __repr__(self) -> str:
+        return "<every entry in scope>"
+
+
+_BATCH: Any = _Batch()
+
+
+def _batchable(metafunc: pytest.Metafunc) -> bool:
+    """Whether a check can be one item whose call loops over the scope: every fixture it
+    needs, directly or through other fixtures, is one of subreg's (whose values are the
+    same for the whole run but the entry). A check that needs anything else (its own
+    fixture, which may depend on `subprocessor`; `tmp_path`; a `parametrize` mark; an
+    autouse fixture of a conftest.py) keeps one item per entry, as pytest runs it."""
+    import inspect
+
+    func = metafunc.function
+    if inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func):
+        return False  # pytest's own call refuses these: let it
+    return set(metafunc.fixturenames) <= batch.FIXTURES | {"request"}
+
+
+def _is_batch(item: pytest.Item) -> bool:
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return any(params.get(name) is _BATCH for name in batch.PER_ENTRY)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> object | None:
+    """A batch item's call: the check once per entry in scope, each outcome recorded."""
+    sess = ACTIVE
+    if sess is None or not _is_batch(pyfuncitem):
+        return None
+    argnames = list(pyfuncitem._fixtureinfo.argnames)
+    fixed = {name: pyfuncitem.funcargs[name] for name in argnames if name not in batch.PER_ENTRY}
+    batch.run(sess, pyfuncitem.obj, argnames, fixed, check_id(pyfuncitem), _severity(pyfuncitem))
+    return True
+
+
+def _severity(item: pytest.Item) -> fd.Severity:
+    marker = item.get_closest_marker("severity")
+    return "warning" if marker and marker.args and marker.args[0] == "warning" else "error"
 
 
 @pytest.fixture
@@ -152,26 +202,6 @@ def _target(item: pytest.Item, sess: Session) -> tuple[str | None, str, Registry
     return None, "registry", sess.registry
 
 
-_FIELD = re.compile(r"subprocessor\.(\w+)")
-
-
-def _asserted_field(statement: str) -> str | None:
-    """The first `subprocessor.<field>` in the condition of a failing assert (not in
-    its message), so the finding points at the line of that field."""
-    import ast
-
-    try:
-        node = ast.parse(statement.strip()).body[0]
-    except (SyntaxError, IndexError):
-        found = _FIELD.search(statement)
-        return found.group(1) if found else None
-    test = node.test if isinstance(node, ast.Assert) else node
-    for sub in ast.walk(test):
-        if isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and sub.value.id == "subprocessor":
-            return sub.attr
-    return None
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport | None:
     """Under subreg's runner, the report without pytest's rendering of the failure.
@@ -192,7 +222,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         if isinstance(excinfo.value, pytest.skip.Exception):
             outcome, longrepr = "skipped", (str(item.path), (item.location[1] or 0) + 1, str(excinfo.value))
         else:
-            outcome, longrepr = "failed", f"{excinfo.typename}: {one_line(excinfo.value)[:_MAX_MESSAGE]}"
+            outcome, longrepr = "failed", f"{excinfo.typename}: {one_line(excinfo.value)[:batch.MAX_MESSAGE]}"
     when = call.when
     assert when != "collect"
     report = pytest.TestReport(
@@ -204,44 +234,27 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
-_MAX_MESSAGE = 2000
-
 
 def _record(sess: Session, item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
-    """The finding of a test's outcome."""
+    """The finding of a test's outcome (an item per entry); a batch item's call recorded
+    each entry's outcome itself."""
     if report.when != "call" and not (report.failed and report.when == "setup"):
+        return
+    exc = call.excinfo.value if call.excinfo else None
+    if _is_batch(item):
+        if report.failed and report.when == "call" and exc is not None:
+            sess.crashed.append(exc)  # escaped the loop of batch.run: a bug, not a finding
+        elif report.failed and report.when == "setup":  # as one item per entry would have failed
+            argnames = list(getattr(item, "_fixtureinfo").argnames)
+            for _args, target in batch.calls(sess, argnames):
+                batch.record(sess, check_id(item), _severity(item), target, exc)
         return
     if report.passed:
         sess.passed += 1
         return
     if not report.failed:
         return
-    sid, path, reg = _target(item, sess)
-    marker = item.get_closest_marker("severity")
-    severity: fd.Severity = "warning" if marker and marker.args and marker.args[0] == "warning" else "error"
-    exc = call.excinfo.value if call.excinfo else None
-    line = 1
-    if isinstance(exc, fd.Verdict):
-        message = exc.message
-        severity = exc.severity or severity
-        if sid is not None and exc.field:
-            line = reg.line(sid, *exc.field)
-        elif exc.field and isinstance(exc.field[0], str) and exc.field[0].startswith("registry/"):
-            path, line = exc.field[0], int(exc.field[1]) if len(exc.field) > 1 else 1
-    elif isinstance(exc, AssertionError):
-        text = str(exc).strip()
-        if text.startswith("assert "):
-            message = f"assertion failed: {text.splitlines()[0]}"
-        else:  # "message\nassert <pytest's explanation>": keep the message, on one line
-            message = " ".join(text.rpartition("\nassert ")[0 if "\nassert " in text else 2].split())
-            message = message or "assertion failed"
-        if sid is not None and call.excinfo is not None:
-            fieldname = _asserted_field(str(call.excinfo.traceback[-1].statement))
-            if fieldname:
-                line = reg.line(sid, fieldname)
-    else:
-        message = f"the check itself failed: {type(exc).__name__}: {exc}"
-    sess.findings.append(fd.make(check_id(item), severity, sid, path, line, message))
+    batch.record(sess, check_id(item), _severity(item), _target(item, sess), exc)
 
 
 def pytest_collectreport(report: pytest.CollectReport) -> None:

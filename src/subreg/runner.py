@@ -1,15 +1,31 @@
-"""Runs the built-in and custom checks in-process with pytest, through the plugin."""
+"""Runs the built-in and custom checks in-process.
+
+The built-in checks (`subreg/checks/check_*.py`) are pytest functions run without
+pytest: each is called once per entry in scope by `batch.run`, with the outcomes that
+pytest's items would have given; pytest is never imported for them. A compliance repo's
+own checks (`checks/`) run under pytest, in-process, through the plugin: pytest collects
+them (conftest files, marks, assertion rewriting, fixtures of their own), and each
+check function whose fixtures are all subreg's is one item whose call is the same loop
+(plugin.py), so a custom check costs what a built-in one does per entry.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import importlib
+import inspect
 import io
 import os
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import Any
 
+from subreg import batch
 from subreg import findings as fd
-from subreg.errors import InputError
+from subreg.errors import InputError, SubregError
 from subreg.session import Session
 
 BUILTIN = Path(__file__).with_name("checks")
@@ -38,14 +54,68 @@ FAST = [
 ]
 
 
+@dataclass(frozen=True)
+class Check:
+    """A built-in check function, ready to be called per entry."""
+
+    func: Callable[..., Any]
+    argnames: list[str]
+    id: str
+    severity: fd.Severity
+
+
+def _severity(*owners: object) -> fd.Severity:
+    """What `@pytest.mark.severity(...)` says, read from the marks pytest's decorator
+    stores (`pytestmark`), the function's before its module's, as pytest's
+    `get_closest_marker` does."""
+    for owner in owners:
+        marks = getattr(owner, "pytestmark", [])
+        for mark in marks if isinstance(marks, list) else [marks]:
+            if getattr(mark, "name", None) == "severity":
+                return "warning" if mark.args and mark.args[0] == "warning" else "error"
+    return "error"
+
+
+@cache
+def builtin() -> tuple[Check, ...]:
+    """The built-in checks: the `test_*` functions of `subreg/checks/check_*.py`, in
+    the order pytest would collect them (files by name, functions as defined)."""
+    found = []
+    for file in sorted(BUILTIN.glob("check_*.py")):
+        module = importlib.import_module(f"subreg.checks.{file.stem}")
+        for name, func in vars(module).items():
+            if not name.startswith("test_") or not inspect.isfunction(func) or func.__module__ != module.__name__:
+                continue
+            params = inspect.signature(func).parameters.values()
+            argnames = [p.name for p in params if p.default is inspect.Parameter.empty]
+            unknown = set(argnames) - batch.FIXTURES
+            if unknown:  # pragma: no cover - a bug in a built-in check
+                raise SubregError(f"{file.name}: {name} asks for {sorted(unknown)}, which are not fixtures")
+            found.append(Check(func, argnames, batch.check_id(name), _severity(func, module)))
+    return tuple(found)
+
+
 def run(session: Session) -> list[fd.Finding]:
     """Every check on the session; returns the findings with waivers applied."""
+    fixed = batch.fixed_values(session)
+    for check in builtin():
+        batch.run(session, check.func, check.argnames, fixed, check.id, check.severity)
+    root = session.project.root
+    custom = custom_checks(root)
+    if custom:
+        _run_pytest(session, custom)
+    scope = None if session.everything else set(session.scope)
+    return fd.apply_waivers(session.findings, session.project.waivers, session.today, scope,
+                            session.waivers_used)
+
+
+def _run_pytest(session: Session, targets: list[str]) -> None:
+    """The compliance repo's own checks, under pytest with the plugin."""
     import pytest
 
     from subreg import plugin
 
     root = session.project.root
-    targets = [str(BUILTIN), *custom_checks(root)]
     args = [
         *targets, *CONFIG, "--rootdir", str(root),
         "-p", "subreg.plugin", "-p", "no:cacheprovider", "-p", "no:stepwise",
@@ -71,16 +141,15 @@ def run(session: Session) -> list[fd.Finding]:
         for name in set(sys.modules) - before:
             mod = sys.modules.get(name)
             file = getattr(mod, "__file__", None) or ""
-            if file.startswith(str(root)) or file.startswith(str(BUILTIN)):
+            if file.startswith(str(root)):
                 del sys.modules[name]
+    if session.crashed:
+        raise session.crashed[0]
     if session.problems:
         raise InputError.of_lines(session.problems)
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
         tail = buffer.getvalue().strip().splitlines()[-5:]
         raise InputError("the checks could not run: " + " | ".join(tail))
-    scope = None if session.everything else set(session.scope)
-    return fd.apply_waivers(session.findings, session.project.waivers, session.today, scope,
-                            session.waivers_used)
 
 
 def custom_checks(root: Path) -> list[str]:

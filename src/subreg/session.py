@@ -34,6 +34,7 @@ class Session:
     findings: list[Finding] = field(default_factory=list)
     passed: int = 0
     problems: list[str] = field(default_factory=list)  # broken custom checks
+    crashed: list[BaseException] = field(default_factory=list)  # subreg's own bugs, under pytest
     # waivers that waived something outside this run's checks (the audit's replay)
     waivers_used: set[tuple[str, str]] = field(default_factory=set)
 
