@@ -245,7 +245,7 @@ def _record(sess: Session, item: pytest.Item, call: pytest.CallInfo[None], repor
         if report.failed and report.when == "call" and exc is not None:
             sess.crashed.append(exc)  # escaped the loop of batch.run: a bug, not a finding
         elif report.failed and report.when == "setup":  # as one item per entry would have failed
-            argnames = list(getattr(item, "_fixtureinfo").argnames)
+            argnames = list(item._fixtureinfo.argnames)  # type: ignore[attr-defined]
             for _args, target in batch.calls(sess, argnames):
                 batch.record(sess, check_id(item), _severity(item), target, exc)
         return
