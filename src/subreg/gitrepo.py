@@ -98,6 +98,7 @@ class Git:
 
     def __init__(self, where: Path) -> None:
         self.cwd = where
+        self._started: dict[tuple[str, ...], _Started] = {}
         # `--show-cdup` prints only "../" steps: unlike --show-toplevel and --show-prefix
         # it cannot hold a line break, whatever the folders are called.
         out = self._run(["rev-parse", "--is-shallow-repository", "--show-cdup"], fail=None)
@@ -115,16 +116,28 @@ class Git:
         self.cwd = self.top
 
     def _run(self, args: list[str], fail: str | None = "git failed", stdin: bytes | None = None) -> bytes | None:
-        proc = subprocess.run(
-            ["git", *args], cwd=self.cwd, env=_ENV, input=stdin,
-            capture_output=True, check=False,
-        )
-        if proc.returncode != 0:
+        started = self._started.pop(tuple(args), None) if stdin is None else None
+        if started is not None:
+            code, out, err = started.result()
+        else:
+            proc = subprocess.run(
+                ["git", *args], cwd=self.cwd, env=_ENV, input=stdin,
+                capture_output=True, check=False,
+            )
+            code, out, err = proc.returncode, proc.stdout, proc.stderr
+        if code != 0:
             if fail is None:
                 return None
-            detail = proc.stderr.decode(errors="replace").strip().splitlines()
-            raise InputError(f"{fail}: {detail[-1] if detail else 'git exited ' + str(proc.returncode)}")
-        return proc.stdout
+            detail = err.decode(errors="replace").strip().splitlines()
+            raise InputError(f"{fail}: {detail[-1] if detail else 'git exited ' + str(code)}")
+        return out
+
+    def start(self, args: list[str]) -> None:
+        """Start `git ARGS` now, in the background (git works on the other core while
+        this process does something else); the later `run` of the same ARGS takes its
+        output instead of running git again."""
+        if tuple(args) not in self._started:
+            self._started[tuple(args)] = _Started(["git", *args], self.cwd)
 
     def run(self, args: list[str], fail: str = "git failed") -> bytes:
         out = self._run(args, fail)
@@ -208,6 +221,9 @@ class Git:
         if self._catfile is not None:
             self._catfile.close()
             self._catfile = None
+        for started in self._started.values():  # started, and not needed in the end
+            started.stop()
+        self._started.clear()
 
     # -- history ------------------------------------------------------------------
 
@@ -219,6 +235,12 @@ class Git:
         look alike, so subreg pairs moved files itself by legal entity. Merge commits
         are diffed against their first parent.
         """
+        out = self.run(self.log_args(revs, folder, paths, first_parent), "git log failed")
+        yield from _parse_log(out, self._rel)
+
+    def log_args(self, revs: list[str], folder: str, paths: list[str] | None = None,
+                 first_parent: bool = False) -> list[str]:
+        """The arguments of `log` (for `start`, to run it ahead)."""
         args = [
             "log", "--raw", "-z", "--no-renames", "--no-abbrev", "--reverse", "--full-history",
             "--diff-merges=first-parent", "--format=%x01%H %ct %P",
@@ -226,9 +248,7 @@ class Git:
         if first_parent:
             args.append("--first-parent")
         pathspecs = [self.prefix + p for p in paths] if paths else [self.prefix + folder]
-        args += ["--end-of-options", *revs, "--", *pathspecs]
-        out = self.run(args, "git log failed")
-        yield from _parse_log(out, self._rel)
+        return [*args, "--end-of-options", *revs, "--", *pathspecs]
 
     def touched(self, commit: str, folder: str) -> bool:
         """Whether any commit of the first-parent history of `commit` touched `folder`."""
@@ -288,23 +308,64 @@ def _commit(header: list[str], changes: list[FileChange]) -> Commit:
     return Commit(sha, tuple(p for p in header[2:] if p), time, tuple(changes))
 
 
+class _Started:
+    """A git process running in the background, its output collected by a thread (so
+    that a full pipe never stops it)."""
+
+    def __init__(self, cmd: list[str], cwd: Path) -> None:
+        self._proc = subprocess.Popen(cmd, cwd=cwd, env=_ENV, stdin=subprocess.DEVNULL,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self._out: tuple[bytes, bytes] = (b"", b"")
+        self._thread = threading.Thread(target=self._collect, daemon=True)
+        self._thread.start()
+
+    def _collect(self) -> None:
+        self._out = self._proc.communicate()
+
+    def result(self) -> tuple[int, bytes, bytes]:
+        self._thread.join()
+        return self._proc.returncode, *self._out
+
+    def stop(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._thread.join()
+
+
 class CatFile:
-    """One persistent `git cat-file --batch` for every blob a command reads."""
+    """One persistent `git cat-file --batch` for the blobs a command reads one by one,
+    and a pipelined `git cat-file --batch --buffer` for each batch of many."""
+
+    BULK = 32  # from this many blobs, a buffered process of their own
 
     def __init__(self, cwd: Path) -> None:
-        self._proc = subprocess.Popen(
-            ["git", "cat-file", "--batch"], cwd=cwd, env=_ENV,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-        )
+        self.cwd = cwd
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def _persistent(self) -> subprocess.Popen[bytes]:
+        if self._proc is None:
+            self._proc = subprocess.Popen(
+                ["git", "cat-file", "--batch"], cwd=self.cwd, env=_ENV,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            )
+        return self._proc
 
     def read_many(self, shas: Iterable[str]) -> Iterator[tuple[str, bytes]]:
         """(sha, content) for each sha, in order; requests are written by a thread so
-        that neither side of the pipe can fill up and block the other."""
+        that neither side of the pipe can fill up and block the other. Many blobs are
+        read through a `--buffer` process of their own: git writes its answers in large
+        blocks while this side parses the previous ones."""
         wanted = list(dict.fromkeys(shas))
-        stdin, stdout = self._proc.stdin, self._proc.stdout
+        bulk = len(wanted) >= self.BULK
+        proc = subprocess.Popen(
+            ["git", "cat-file", "--batch", "--buffer"], cwd=self.cwd, env=_ENV,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        ) if bulk else self._persistent()
+        stdin, stdout = proc.stdin, proc.stdout
         assert stdin is not None and stdout is not None
-        writer = threading.Thread(target=_write_requests, args=(stdin, wanted), daemon=True)
+        writer = threading.Thread(target=_write_requests, args=(stdin, wanted, bulk), daemon=True)
         writer.start()
+        done = False
         try:
             for sha in wanted:
                 header = stdout.readline().split()
@@ -313,23 +374,38 @@ class CatFile:
                 size = int(header[2])
                 data = stdout.read(size + 1)[:-1]
                 yield sha, data
+            done = True
         finally:
+            if bulk:
+                if not done:
+                    proc.kill()  # the reader stopped early: so does git (and the writer)
+                proc.wait()
+                stdout.close()
             writer.join()
 
     def read(self, sha: str) -> bytes:
         return next(self.read_many([sha]))[1]
 
     def close(self) -> None:
-        if self._proc.stdin:
-            self._proc.stdin.close()
-        self._proc.wait()
-        if self._proc.stdout:
-            self._proc.stdout.close()
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if proc.stdin:
+            proc.stdin.close()
+        proc.wait()
+        if proc.stdout:
+            proc.stdout.close()
 
 
-def _write_requests(stdin: IO[bytes], shas: list[str]) -> None:
-    stdin.write("".join(sha + "\n" for sha in shas).encode())
-    stdin.flush()
+def _write_requests(stdin: IO[bytes], shas: list[str], close: bool = False) -> None:
+    try:
+        stdin.write("".join(sha + "\n" for sha in shas).encode())
+        if close:
+            stdin.close()  # --buffer: git writes what it still holds, and stops
+        else:
+            stdin.flush()
+    except (BrokenPipeError, ValueError):  # pragma: no cover - git was stopped early
+        pass
 
 
 def blob_sha(data: bytes) -> str:

@@ -88,9 +88,9 @@ class History:
 class Reader:
     """Parses registry blobs once each, keeping what was invalid."""
 
-    def __init__(self, git: Git) -> None:
+    def __init__(self, git: Git, cache: reg.Parsed | None = None) -> None:
         self.git = git
-        self.cache: dict[str, Subprocessor | InputError] = {}
+        self.cache: reg.Parsed = {} if cache is None else cache
 
     def load(self, pairs: Iterable[tuple[str, str]]) -> None:
         """Read and parse every (sha, path) not yet cached, in one cat-file stream."""
@@ -174,16 +174,18 @@ def scan(
     revs: list[str],
     paths: list[str] | None = None,
     replay_from: str | None = None,
+    parsed: reg.Parsed | None = None,
 ) -> History:
     """Walk the commits of `revs` that touched the registry (or `paths` in it).
 
     With `replay_from` (a commit sha, the tip of the first-parent chain) every
     first-parent commit is also turned into a Step with its registry changes.
+    `parsed` holds entries already parsed by blob id (a Project's), and gets the others.
     """
     hist = History()
     # the whole registry, and the waivers (the replay judges each commit with its own)
     commits = _readable(list(git.log(revs, "", paths=paths or [reg.FOLDER, reg.WAIVERS])), hist)
-    reader = Reader(git)
+    reader = Reader(git, parsed)
     reader.load((ch.new_sha, ch.path) for c in commits for ch in c.changes if _entry_path(ch.path))
     for c in commits:
         time = _time(c)
@@ -207,9 +209,21 @@ def scan(
     return hist
 
 
+def _chain_args(tip: str) -> list[str]:
+    return ["rev-list", "--first-parent", "--reverse", "--end-of-options", tip]
+
+
+def prefetch(git: Git, revs: list[str], replay_from: str | None = None) -> None:
+    """Start the git commands of `scan(git, _, revs, replay_from=...)` now, in the
+    background, while the caller reads the working tree."""
+    git.start(git.log_args(revs, "", [reg.FOLDER, reg.WAIVERS]))
+    if replay_from is not None:
+        git.start(_chain_args(replay_from))
+
+
 def _replay(git: Git, policy: Policy, hist: History, commits: list[Commit], tip: str, reader: Reader) -> None:
     by_sha = {c.sha: c for c in commits}
-    chain = git.run(["rev-list", "--first-parent", "--reverse", "--end-of-options", tip]).split()
+    chain = git.run(_chain_args(tip)).split()
     state: dict[str, str] = {}  # path -> blob sha, along first-parent history
     waivers: list[Waiver] = []
     started = False  # the registry's first commit (the baseline) is behind us

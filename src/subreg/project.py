@@ -49,6 +49,9 @@ class Project:
             self.__dict__["policy"] = policy  # the cached_property's value
         self._trees: dict[str, Registry] = {}
         self._listings: dict[str, list[TreeItem] | None] = {}
+        # every entry parsed by this project, by blob id: the working tree, the refs and
+        # the history read each content once
+        self.parsed: reg.Parsed = {}
 
     def close(self) -> None:
         if "git" in self.__dict__:
@@ -81,7 +84,7 @@ class Project:
         files = reg.worktree_files(self.root)
         if files is None:
             return Registry(exists=False)
-        return reg.build(files, self.policy)
+        return reg.build(files, self.policy, parsed=self.parsed)
 
     def at(self, commit: str, label: str = "") -> Registry:
         """The registry at a commit, read straight from git objects (no checkout)."""
@@ -93,7 +96,7 @@ class Project:
                 self._trees[commit] = Registry(exists=False)
             else:
                 label = label or commit[:12]
-                self._trees[commit] = reg.build(self._blobs(items, label), self.policy, label)
+                self._trees[commit] = reg.build(self._blobs(items, label), self.policy, label, self.parsed)
         return self._trees[commit]
 
     def _blobs(self, items: list[TreeItem], label: str) -> list[tuple[str, bytes | Problem]]:
@@ -134,17 +137,20 @@ class Project:
             return Registry(exists=self.git.touched(rng.base, reg.FOLDER)), head
         head_shas = head.blobs
         base = Registry()
+        docs = base.docs
+        assert isinstance(docs, reg.Docs)
         changed = []
         for item in items:
             sid = reg.entry_id(item.path)
             if head_shas.get(item.path) == item.sha and sid in head and item.kind == "file":
                 base.entries[sid] = head[sid]
-                base.docs[sid] = head.docs[sid]
+                docs.share(sid, head.docs)
             else:
                 changed.append(item)
-        other, problems = reg.build_lenient(self._blobs(changed, rng.base_label), self.policy, rng.base_label)
+        other, problems = reg.build_lenient(self._blobs(changed, rng.base_label), self.policy, rng.base_label,
+                                            self.parsed)
         base.entries.update(other.entries)
-        base.docs.update(other.docs)
+        docs.update_from(other.docs)
         for path, found in sorted(problems.items()):
             base.warnings.extend(self._fall_back(base, rng, path, found))
         base.entries = dict(sorted(base.entries.items()))

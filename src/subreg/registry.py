@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,12 +25,65 @@ WAIVERS = "policies/waivers.yaml"
 _FILE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\.yaml")
 
 
+class Docs(MutableMapping[str, yamlio.Doc]):
+    """Each entry's document with the position of every value, parsed when first asked
+    for (the line of a finding): recording positions costs a third of parsing, and a
+    registry of thousands of entries that all pass needs none of them."""
+
+    def __init__(self) -> None:
+        self._docs: dict[str, yamlio.Doc] = {}
+        self._sources: dict[str, tuple[bytes, str]] = {}  # id -> (content, path as shown)
+
+    def add(self, sid: str, raw: bytes, display: str) -> None:
+        """The entry `sid` was parsed from `raw` (valid): its positions, when asked for."""
+        self._docs.pop(sid, None)
+        self._sources[sid] = (raw, display)
+
+    def share(self, sid: str, other: MutableMapping[str, yamlio.Doc]) -> None:
+        """The document of `sid` is the one `other` has (parsed or not yet)."""
+        if isinstance(other, Docs) and sid not in other._docs and sid in other._sources:
+            self.add(sid, *other._sources[sid])
+        else:
+            self[sid] = other[sid]
+
+    def __getitem__(self, sid: str) -> yamlio.Doc:
+        doc = self._docs.get(sid)
+        if doc is None:
+            raw, display = self._sources[sid]
+            doc = self._docs[sid] = yamlio.loads(raw, display)
+        return doc
+
+    def __setitem__(self, sid: str, doc: yamlio.Doc) -> None:
+        self._sources.pop(sid, None)
+        self._docs[sid] = doc
+
+    def __delitem__(self, sid: str) -> None:
+        if sid not in self._docs and sid not in self._sources:
+            raise KeyError(sid)
+        self._docs.pop(sid, None)
+        self._sources.pop(sid, None)
+
+    def __contains__(self, sid: object) -> bool:
+        return sid in self._docs or sid in self._sources
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*self._docs, *(s for s in self._sources if s not in self._docs)])
+
+    def __len__(self) -> int:
+        return len(self._docs) + sum(1 for s in self._sources if s not in self._docs)
+
+    def update_from(self, other: MutableMapping[str, yamlio.Doc]) -> None:
+        """`update`, without parsing what `other` has not parsed yet."""
+        for sid in list(other):
+            self.share(sid, other)
+
+
 @dataclass
 class Registry:
     """Subprocessors by id, with the position of each of their fields."""
 
     entries: dict[str, Subprocessor] = field(default_factory=dict)
-    docs: dict[str, yamlio.Doc] = field(default_factory=dict)
+    docs: MutableMapping[str, yamlio.Doc] = field(default_factory=Docs)
     blobs: dict[str, str] = field(default_factory=dict)  # path -> git blob id of its content
     # False only before the baseline: no registry in this state nor in the history
     # before it (a registry deleted and restored is not a new baseline, SPEC 4)
@@ -189,8 +242,9 @@ def _parse_entry(raw: bytes, path: str, label: str, marks: bool) -> tuple[Subpro
 
 def cross_check(sp: Subprocessor, doc: yamlio.Doc, policy: Policy | None) -> list[Problem]:
     """What the schema alone cannot see: region keys must be the policy's."""
-    if policy is None or not sp.regions:
+    if not cross_fails(sp, policy):
         return []
+    assert policy is not None and sp.regions is not None
     return [
         doc.problem(("regions", i), f"unknown region {key!r}: the policy defines "
                     f"{', '.join(sorted(policy.regions))}")
@@ -198,24 +252,55 @@ def cross_check(sp: Subprocessor, doc: yamlio.Doc, policy: Policy | None) -> lis
     ]
 
 
-def build(files: Iterable[tuple[str, bytes | Problem]], policy: Policy | None, label: str = "") -> Registry:
+def cross_fails(sp: Subprocessor, policy: Policy | None) -> bool:
+    """Whether `cross_check` has something to say (without needing positions)."""
+    return policy is not None and bool(sp.regions) and any(k not in policy.regions for k in sp.regions or ())
+
+
+# Entries already parsed and validated, by the git blob id of their content (a Project's:
+# its working tree, its refs and its history share them, each blob parsed once).
+Parsed = dict[str, "Subprocessor | InputError"]
+
+
+def build(files: Iterable[tuple[str, bytes | Problem]], policy: Policy | None, label: str = "",
+          parsed: Parsed | None = None) -> Registry:
     """A Registry from (path, content) pairs; a Problem in place of content is reported."""
-    reg, problems = build_lenient(files, policy, label)
+    reg, problems = build_lenient(files, policy, label, parsed)
     if problems:
         raise InputError(problems=[p for found in problems.values() for p in found])
     return reg
 
 
 def build_lenient(files: Iterable[tuple[str, bytes | Problem]], policy: Policy | None,
-                  label: str = "") -> tuple[Registry, dict[str, list[Problem]]]:
-    """A Registry of the valid files, and the problems of the others, by path."""
+                  label: str = "", parsed: Parsed | None = None) -> tuple[Registry, dict[str, list[Problem]]]:
+    """A Registry of the valid files, and the problems of the others, by path.
+    `parsed` holds entries already parsed (by blob id), and gets the ones parsed here."""
     with yamlio.bulk():
-        return _build(files, policy, label)
+        return _build(files, policy, label, {} if parsed is None else parsed)
+
+
+def cached_entry(parsed: Parsed, sha: str, raw: bytes, path: str) -> Subprocessor:
+    """The entry of the blob `sha` (content `raw`) at `path`: parsed once, without
+    positions, whichever path and ref it is met at; raises its InputError each time."""
+    value = parsed.get(sha)
+    if value is None:
+        try:
+            value = parse_entry(raw, path, marks=False)[0]
+        except InputError as exc:
+            value = exc
+        parsed[sha] = value
+    if isinstance(value, InputError):
+        raise value
+    if value.path != path:  # the same content at another path: the id comes from the path
+        value = value.model_copy(update={"id": entry_id(path), "path": path})
+    return value
 
 
 def _build(files: Iterable[tuple[str, bytes | Problem]], policy: Policy | None,
-           label: str) -> tuple[Registry, dict[str, list[Problem]]]:
+           label: str, parsed: Parsed) -> tuple[Registry, dict[str, list[Problem]]]:
     reg = Registry()
+    docs = reg.docs
+    assert isinstance(docs, Docs)
     problems: dict[str, list[Problem]] = {}
     for path, raw in sorted(files, key=lambda f: (entry_id(f[0]), f[0])):
         if isinstance(raw, Problem):
@@ -225,18 +310,23 @@ def _build(files: Iterable[tuple[str, bytes | Problem]], policy: Policy | None,
         if bad:  # the readers judged the layout already: this is for other callers
             problems.setdefault(path, []).append(Problem(f"{label}:{path}" if label else path, 0, 0, bad.message))
             continue
+        sha = blob_sha(raw)
         try:
-            sp, doc = parse_entry(raw, path, label)
-        except InputError as exc:
-            problems.setdefault(path, []).extend(exc.problems)
-            continue
-        crossed = cross_check(sp, doc, policy)
-        if crossed:
-            problems.setdefault(path, []).extend(crossed)
+            sp = cached_entry(parsed, sha, raw, path)
+        except InputError:
+            try:  # again, to report each problem at its line, with the ref's label
+                parse_entry(raw, path, label)
+            except InputError as exc:
+                problems.setdefault(path, []).extend(exc.problems)
+                continue
+            raise  # pragma: no cover - the same content parses the same way twice
+        display = f"{label}:{path}" if label else path
+        if cross_fails(sp, policy):
+            problems.setdefault(path, []).extend(cross_check(sp, yamlio.loads(raw, display), policy))
             continue
         reg.entries[sp.id] = sp
-        reg.docs[sp.id] = doc
-        reg.blobs[path] = blob_sha(raw)
+        docs.add(sp.id, raw, display)
+        reg.blobs[path] = sha
     return reg, problems
 
 

@@ -69,7 +69,7 @@ def prepare(project: Project, base: str | None, head: str | None, everything: bo
         if tip is not None and tip != rng.base:
             paths = sorted({p for c in fresh for p in (c.new.path if c.new else None,
                                                       c.old.path if c.old else None) if p})
-            hist = history.scan(project.git, policy, [f"^{rng.base}", tip], paths=paths)
+            hist = history.scan(project.git, policy, [f"^{rng.base}", tip], paths=paths, parsed=project.parsed)
     found += [fd.make("history-invalid", "warning", None, p.path, p.line or 1, p.message)
               for p in base_reg.warnings]
     found += fd.new_waivers(_base_waivers(project, rng, found), project.waivers)

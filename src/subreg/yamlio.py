@@ -85,8 +85,31 @@ def bulk() -> Iterator[None]:
             gc.enable()
 
 
+# The UTF-8 encodings of the code points _FORBIDDEN refuses (C0 and C1 controls, the line
+# and paragraph separators, bidirectional embeddings, overrides and isolates, the
+# non-characters U+FDD0-U+FDEF and U+xFFFE/U+xFFFF of every plane; lone surrogates are
+# not UTF-8): searching the bytes of valid UTF-8 with it is three times faster than
+# searching the text, and finds a forbidden code point exactly when _FORBIDDEN does.
+_FORBIDDEN_UTF8 = re.compile(
+    rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xa8-\xae]|\xe2\x81[\xa6-\xa9]"
+    rb"|\xef\xb7[\x90-\xaf]|\xef\xbf[\xbe\xbf]|[\xf0-\xf4][\x8f\x9f\xaf\xbf]\xbf[\xbe\xbf]")
+
+
 def decode(raw: bytes, path: str) -> str:
     """Bytes to text: UTF-8 only (a BOM is fine), no NUL bytes, size capped."""
+    if len(raw) <= MAX_BYTES:  # the common case, fast: valid text with nothing forbidden
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            pass
+        else:
+            if _FORBIDDEN_UTF8.search(raw) is None:
+                return text
+    return _decode(raw, path)
+
+
+def _decode(raw: bytes, path: str) -> str:
+    """`decode`, saying what is wrong (where the fast path found something)."""
     if len(raw) > MAX_BYTES:
         raise InputError.at(path, f"file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}")
     if b"\x00" in raw:

@@ -40,8 +40,9 @@ def run(opts: Options, out: Path | None) -> Outcome:
     head = git.head()
     if head is None:
         raise InputError("this repository has no commits yet: nothing to audit")
+    history.prefetch(git, [head], replay_from=head)  # git reads the history while subreg reads the tree
     sess = session.prepare(project, head, None, everything=True)
-    hist = history.scan(git, project.policy, [head], replay_from=head)
+    hist = history.scan(git, project.policy, [head], replay_from=head, parsed=project.parsed)
     sess.history = hist
     replayed, sess.waivers_used = replay(hist, project, sess.registry)
     sess.findings.extend(replayed)

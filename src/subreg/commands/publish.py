@@ -49,16 +49,18 @@ def _in_commit(sha: str, problem: Problem) -> Problem:
 def run(opts: Options, out: Path) -> Outcome:
     project: Project = opts.project()
     policy = project.policy
+    git = _git(project)
+    head = git.head() if git is not None else None
+    if git is not None and head is not None and not git.shallow():
+        history.prefetch(git, [head], replay_from=head)  # git reads the history while subreg reads the tree
     registry = project.worktree  # validated: an invalid entry stops here (exit 2)
     steps: list[history.Step] = []
     warnings: list[str] = []
     last_commit: int | None = None
     versions: dict[str, list[Subprocessor]] = {}
-    git = _git(project)
-    head = git.head() if git is not None else None
     if git is not None and head is not None:
         git.require_full_history()
-        hist = history.scan(git, policy, [head], replay_from=head)
+        hist = history.scan(git, policy, [head], replay_from=head, parsed=project.parsed)
         warnings = [f"warning: {_in_commit(sha, p)} (left out of the feed)" for sha, p in hist.problems]
         steps = hist.steps
         last = reg.Registry(entries={sp.id: sp for sp in hist.final.values()})
