@@ -7,7 +7,8 @@ no checks, no reports, no error handling beyond git's exit status.
 - `pr REPO BASE HEAD` (the merge gate, `subreg check --base BASE --head HEAD`):
   `git diff --raw -z BASE HEAD -- registry/`; `git ls-tree` of HEAD's registry/; every
   registry file of HEAD, plus the BASE version of each changed file, read through one
-  `git cat-file --batch`; each parsed once by libyaml (`yaml.compose` with
+  pipelined `git cat-file --batch --buffer` (a writer thread feeding it every request
+  while the main thread reads and parses the answers); each parsed once by libyaml (`yaml.compose` with
   `CSafeLoader`: one parse, every node keeps its line and column) into plain data whose
   scalars stay text, as subreg reads them; each entry of HEAD validated with subreg's
   pydantic model (`Subprocessor.model_validate`); and one `git log BASE..HEAD` of the
@@ -15,7 +16,8 @@ no checks, no reports, no error handling beyond git's exit status.
   older needs reading).
 - `audit REPO` (the nightly replay, `subreg audit`): one
   `git log --raw -z --no-renames -- registry/`, then every blob those commits wrote
-  read once through one `git cat-file --batch` and parsed once with CSafeLoader as above.
+  read once through one pipelined `git cat-file --batch --buffer` (as above) and
+  parsed once with CSafeLoader as above.
 - `publish REPO` (`subreg publish`): the working tree's registry read, parsed and
   validated as above, plus one `git log --raw -z --no-renames -- registry/` (the dates
   and files of every change, for "last updated" and the feed). It reads no old blob:
@@ -79,9 +81,11 @@ def _write(stdin: IO[bytes], shas: list[str]) -> None:
 
 
 def blobs(repo: str, shas: Iterable[str]) -> Iterator[bytes]:
-    """Each blob, through one `git cat-file --batch` fed by a thread (no pipe deadlock)."""
+    """Each blob, through one pipelined `git cat-file --batch --buffer`: a writer
+    thread feeds it every request while the main thread reads and parses the answers
+    (git writes them in large blocks, and never waits on the reader's requests)."""
     wanted = list(dict.fromkeys(shas))
-    proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=repo, env=ENV,
+    proc = subprocess.Popen(["git", "cat-file", "--batch", "--buffer"], cwd=repo, env=ENV,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert proc.stdin is not None and proc.stdout is not None
     writer = threading.Thread(target=_write, args=(proc.stdin, wanted))

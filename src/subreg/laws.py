@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import Annotated, Literal, get_args
 
@@ -114,14 +114,27 @@ class LawData(model._Strict):
         return self
 
     def is_home(self, place: str) -> bool:
-        return self.home is not None and within(place, self.home.places)
+        return self.home is not None and within(place, self.home_places)
 
     def mechanism(self, name: str) -> Mechanism | None:
         """The mechanism `name` stands for under this law, if any."""
-        k = key(name)
-        return next((m for m in self.mechanisms if k in {key(n) for n in m.names}), None)
+        return self._by_key.get(key(name))
+
+    @cached_property
+    def _by_key(self) -> dict[str, Mechanism]:
+        # the first mechanism with a name of each key (the validator keeps them apart)
+        out: dict[str, Mechanism] = {}
+        for m in self.mechanisms:
+            for n in m.names:
+                out.setdefault(key(n), m)
+        return out
+
+    @cached_property
+    def home_places(self) -> frozenset[str]:
+        return frozenset(self.home.places) if self.home is not None else frozenset()
 
 
+@lru_cache(maxsize=4096)
 def key(text: str) -> str:
     """A mechanism's name compared ignoring case, spaces and punctuation."""
     return re.sub(r"[^a-z0-9]", "", text.casefold())
@@ -162,6 +175,7 @@ def gdpr_adequate_default() -> list[str]:
     return [p for p in data.home.places if p != "EU"] + [p.place for p in data.adequacy]
 
 
+@lru_cache(maxsize=1024)
 def invalid_reason(mechanism: str) -> str | None:
     """Why `mechanism` is never valid (under any of the laws), or None."""
     k = key(mechanism)
@@ -237,6 +251,19 @@ def adequate_places(data: LawData, policy: Policy) -> set[str]:
     return {*data.home.places, *listed}
 
 
+_ADEQUATE: dict[tuple[int, int], tuple[LawData, Policy, frozenset[str]]] = {}
+
+
+def _adequate(data: LawData, policy: Policy) -> frozenset[str]:
+    """`adequate_places`, once per law and policy of a run (judge asks for every entry)."""
+    memo = _ADEQUATE.get((id(data), id(policy)))
+    if memo is None or memo[0] is not data or memo[1] is not policy:
+        if len(_ADEQUATE) > 64:
+            _ADEQUATE.clear()
+        memo = _ADEQUATE[(id(data), id(policy))] = (data, policy, frozenset(adequate_places(data, policy)))
+    return memo[2]
+
+
 def deadline(sp: Subprocessor, today: dt.date) -> dt.date:
     """quebec: the assessment is due by the day the entry takes effect, its notice's
     `effective_on` while that is ahead, else today (an entry already in use, or one
@@ -261,7 +288,7 @@ def judge(sp: Subprocessor, region: str, policy: Policy, today: dt.date) -> Judg
             else:
                 (out.assessed if done else out.uncovered).append(f)
         return out
-    ok = adequate_places(data, policy)
+    ok = _adequate(data, policy)
     listed: list[Mechanism] = []
     for name in sp.transfer_mechanisms:
         found = data.mechanism(name)

@@ -51,7 +51,20 @@ _LANG = re.compile(r"[a-z]{2,3}")
 def _date(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value
-    if not isinstance(value, str) or not _DATE.fullmatch(value):
+    if type(value) is str:
+        return _date_text(value)
+    raise ValueError(f"{value!r} is not a date: write it as YYYY-MM-DD")
+
+
+# The validators of text are pure functions of the text, called for every value of every
+# entry of every version in a history, where most texts recur from version to version:
+# each distinct text is checked once (a failure is not kept: it raises each time).
+_memo = lru_cache(maxsize=1 << 16)
+
+
+@_memo
+def _date_text(value: str) -> dt.date:
+    if not _DATE.fullmatch(value):
         raise ValueError(f"{value!r} is not a date: write it as YYYY-MM-DD")
     try:
         day = dt.date.fromisoformat(value)
@@ -80,25 +93,31 @@ def _code_point(ch: str) -> str:
     return f"U+{ord(ch):04X}"
 
 
+@_memo
 def _line(value: str) -> str:
     """SPEC 2: text fields are one line, with no control, bidirectional-override or
     non-character code points (XML 1.0 forbids some of them: feed.xml and junit.xml
     must always parse)."""
-    bad = UNSAFE.search(value)
+    # printable ASCII holds none of them (ASCII's unsafe code points are its controls)
+    bad = None if value.isascii() and value.isprintable() else UNSAFE.search(value)
     if bad:
         raise ValueError(f"code point {_code_point(bad.group())} is not allowed: text fields are one line, "
                          "without control, bidirectional-override or non-character code points")
-    if not value.strip():
+    stripped = value.strip()
+    if not stripped:
         raise ValueError("must not be empty")
-    return value.strip()
+    return stripped
 
 
 _text = _line
 
 
+@_memo
 def _name(value: str) -> str:
     """A name readers compare with others: no invisible or unusual-space code points."""
     value = _line(value)
+    if value.isascii():  # no ASCII code point is invisible, a format character or an unusual space
+        return value
     for ch in value:
         if unicodedata.category(ch) in ("Cf", "Co", "Cn", "Cs") or _INVISIBLE.match(ch) \
                 or (ch != " " and unicodedata.category(ch) == "Zs"):
@@ -107,6 +126,7 @@ def _name(value: str) -> str:
     return value
 
 
+@_memo
 def _https(value: str) -> str:
     value = _line(value)
     parts = urlsplit(value)
@@ -115,6 +135,7 @@ def _https(value: str) -> str:
     return value
 
 
+@_memo
 def _contact(value: str) -> str:
     value = _line(value)
     if value.startswith("https://"):
@@ -124,6 +145,7 @@ def _contact(value: str) -> str:
     raise ValueError(f"{value!r} is neither an e-mail address nor an https:// link")
 
 
+@_memo
 def _id(value: str) -> str:
     if not ID_PATTERN.fullmatch(value):
         raise ValueError(f"{value!r} is not an id (lowercase letters, digits and dashes)")
@@ -160,6 +182,7 @@ def _location(value: str) -> str:
     )
 
 
+@_memo
 def _lang(value: str) -> str:
     if not _LANG.fullmatch(value):
         raise ValueError(f"{value!r} is not a language code such as en or fr")
@@ -325,6 +348,7 @@ class Subprocessor(_Strict):
         return self.personal_data and not self.opt_in
 
 
+@_memo
 def identity(name: str) -> str:
     """A name compared ignoring case, spaces and punctuation."""
     return "".join(ch for ch in name.casefold() if ch.isalnum())

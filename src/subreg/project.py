@@ -52,6 +52,9 @@ class Project:
         # every entry parsed by this project, by blob id: the working tree, the refs and
         # the history read each content once
         self.parsed: reg.Parsed = {}
+        # parse registries with their positions at once (set when every entry is judged:
+        # the lines of many findings will be asked for)
+        self.positions = False
 
     def close(self) -> None:
         if "git" in self.__dict__:
@@ -84,7 +87,7 @@ class Project:
         files = reg.worktree_files(self.root)
         if files is None:
             return Registry(exists=False)
-        return reg.build(files, self.policy, parsed=self.parsed)
+        return reg.build(files, self.policy, parsed=self.parsed, positions=self.positions)
 
     def at(self, commit: str, label: str = "") -> Registry:
         """The registry at a commit, read straight from git objects (no checkout)."""
@@ -96,7 +99,8 @@ class Project:
                 self._trees[commit] = Registry(exists=False)
             else:
                 label = label or commit[:12]
-                self._trees[commit] = reg.build(self._blobs(items, label), self.policy, label, self.parsed)
+                self._trees[commit] = reg.build(self._blobs(items, label), self.policy, label, self.parsed,
+                                                self.positions)
         return self._trees[commit]
 
     def _blobs(self, items: list[TreeItem], label: str) -> list[tuple[str, bytes | Problem]]:

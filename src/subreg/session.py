@@ -59,6 +59,7 @@ def prepare(project: Project, base: str | None, head: str | None, everything: bo
     history of the changed files only (a notice new in the change first appears in
     base..head)."""
     rng = project.resolve(base, head)
+    project.positions = project.positions or everything  # lines of any entry may be asked for
     base_reg, head_reg = project.pair(rng)
     policy, found = _policy(project, rng)
     changes = diff.compare(base_reg, head_reg, policy, project.today)

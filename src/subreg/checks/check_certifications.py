@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 from subreg.findings import Verdict
 from subreg.model import Policy, Subprocessor
@@ -18,6 +19,7 @@ from subreg.model import Policy, Subprocessor
 ISO_2013_END = dt.date(2025, 10, 31)
 
 
+@lru_cache(maxsize=4096)
 def _norm(name: str) -> str:
     return re.sub(r"\s+", " ", name.lower().replace("/iec", "")).strip()
 
