@@ -269,8 +269,12 @@ class Git:
     def last_commit_time(self, folder: str) -> int | None:
         """The committer date of the last commit that touched `folder` (the latest usable
         one, when a commit's date cannot be read)."""
-        out = self.run(["log", "--format=%ct", "--", self.prefix + folder])
+        out = self.run(self.last_commit_args(folder))
         return next((t for t in map(epoch, out.split(b"\n")) if t is not None), None)
+
+    def last_commit_args(self, folder: str) -> list[str]:
+        """The arguments of `last_commit_time` (for `start`, to run it ahead)."""
+        return ["log", "--format=%ct", "--", self.prefix + folder]
 
 
 def _parse_log(out: bytes, rel: Callable[[bytes], str]) -> Iterator[Commit]:

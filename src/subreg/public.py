@@ -74,6 +74,11 @@ class Public:
         return out
 
 
+def json_value(name: str, value: Any) -> Any:
+    """The JSON value of the public field `name` holding `value` (as in `as_json`)."""
+    return _json(name, value)
+
+
 def _json(name: str, value: Any) -> Any:
     if name == "certifications":
         return [{"name": c} for c in value]

@@ -53,6 +53,7 @@ def run(opts: Options, out: Path) -> Outcome:
     head = git.head() if git is not None else None
     if git is not None and head is not None and not git.shallow():
         history.prefetch(git, [head], replay_from=head)  # git reads the history while subreg reads the tree
+        git.start(git.last_commit_args(reg.FOLDER))
     registry = project.worktree  # validated: an invalid entry stops here (exit 2)
     steps: list[history.Step] = []
     warnings: list[str] = []
@@ -70,11 +71,12 @@ def run(opts: Options, out: Path) -> Outcome:
 
     in_force = pending.in_force(registry, versions, project.today)
     files = publish.render(project.root, policy, registry, project.today, updated, in_force)
-    files[publish.FEED_FILE] = feed.render(project.root, policy, steps, project.today, last_commit)
+    events = feed.events(steps, policy)
+    files[publish.FEED_FILE] = feed.render(project.root, policy, steps, project.today, last_commit, events)
     write_tree(out, files)
 
     lst, _ = publish.listing(registry, project.today, in_force)
-    entries = len(feed.events(steps, policy))
+    entries = len(events)
     changes = len(lst.upcoming) - lst.added
     summary = (
         f"published {lst.current} current and {lst.added} upcoming subprocessors"

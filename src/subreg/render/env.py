@@ -18,10 +18,14 @@ missing value fail loudly instead of printing nothing.
 
 from __future__ import annotations
 
+import collections
+import dataclasses
 import datetime as dt
 import os
 import re
 import stat
+import types
+from collections import abc
 from functools import cache
 from pathlib import Path
 from types import TracebackType
@@ -98,6 +102,24 @@ class SandboxedEnvironment(ImmutableSandboxedEnvironment):
         super().__init__(loader=_Loader(repo), **options)
         self.repo_dir = str(repo / OVERRIDES) if repo is not None else None
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """`x.name` in a template, as the sandbox has it, without its cost for the two
+        kinds of object a page is made of (thousands of lookups per feed): a key of a
+        plain dict that is not one of dict's attributes is its item, as the sandbox
+        finds it (after the attribute lookup fails); a field of one of subreg's own
+        dataclasses is its value, which the sandbox's checks let through (no leading
+        underscore, not an internal attribute of a function, type, frame or the like,
+        not a mutating method, not `str.format`). Anything else goes to the sandbox."""
+        kind = type(obj)
+        if kind is dict:
+            if attribute not in _DICT_ATTRIBUTES and attribute in obj:
+                return obj[attribute]
+        elif attribute in _data_fields(kind):
+            value = getattr(obj, attribute)
+            if not isinstance(value, (types.MethodType, types.BuiltinMethodType)):
+                return value
+        return super().getattr(obj, attribute)
+
     def handle_exception(self, source: str | None = None) -> Any:
         try:
             super().handle_exception(source)  # re-raises, with the frames of templates rewritten
@@ -156,6 +178,23 @@ class SandboxedEnvironment(ImmutableSandboxedEnvironment):
             return False
         with os.scandir(self.repo_dir) as entries:
             return any(True for _ in entries)
+
+
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+_FIELDS: dict[type, frozenset[str]] = {}
+
+
+def _data_fields(kind: type) -> frozenset[str]:
+    """The public fields of a dataclass of subreg's (none for any other type)."""
+    found = _FIELDS.get(kind)
+    if found is None:
+        plain = (dataclasses.is_dataclass(kind) and kind.__module__.startswith("subreg.")
+                 and not issubclass(kind, (abc.MutableSet, abc.MutableMapping, abc.MutableSequence,
+                                           collections.deque, type, types.FunctionType, types.MethodType)))
+        found = frozenset(f.name for f in dataclasses.fields(kind) if not f.name.startswith("_")) \
+            if plain else frozenset()
+        _FIELDS[kind] = found
+    return found
 
 
 def _walk(tb: TracebackType | None) -> list[TracebackType]:

@@ -90,9 +90,13 @@ def _event(step: Step, change: diff.Change, policy: Policy) -> Event | None:
     if new.retired_on is not None and new.retired_on != old.retired_on:
         return Event("retired", step.sha, step.time, _view(new, step))
     found = diff.material_changes(old, new, change.changed, policy)
+    if not found:
+        return None
     before, after = _view(old, step), _view(new, step)
-    visible = public.changes(before, after)  # a change of internal parts only is not public
-    fields = tuple(f for f in public.PUBLIC_FIELDS if f in found and f in visible)
+    # a change of internal parts only is not public: what public.changes(before, after)
+    # says, asked only of the material fields
+    fields = tuple(f for f in public.PUBLIC_FIELDS if f in found and f != "notice"
+                   and public.json_value(f, getattr(before, f)) != public.json_value(f, getattr(after, f)))
     if fields:
         return Event("changed", step.sha, step.time, after, fields, _effective(change))
     return None
@@ -116,10 +120,12 @@ def events(steps: list[Step], policy: Policy) -> list[Event]:
 
 
 def render(root: Path | None, policy: Policy, steps: list[Step], today: dt.date,
-           last_commit: int | None) -> str:
-    """feed.xml. `steps` is the first-parent history of the registry, oldest first."""
+           last_commit: int | None, entries: list[Event] | None = None) -> str:
+    """feed.xml. `steps` is the first-parent history of the registry, oldest first;
+    `entries` its `events`, when the caller has them already."""
     env = publish.environment(root)
-    entries = events(steps, policy)
+    if entries is None:
+        entries = events(steps, policy)
     if entries:
         updated = entries[0].updated
     elif last_commit is not None:
