@@ -26,12 +26,16 @@ import re
 import stat
 import types
 from collections import abc
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import jinja2
+import jinja2.environment
+import jinja2.runtime
+import jinja2.utils
+import pydantic
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -103,21 +107,28 @@ class SandboxedEnvironment(ImmutableSandboxedEnvironment):
         self.repo_dir = str(repo / OVERRIDES) if repo is not None else None
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        """`x.name` in a template, as the sandbox has it, without its cost for the two
-        kinds of object a page is made of (thousands of lookups per feed): a key of a
-        plain dict that is not one of dict's attributes is its item, as the sandbox
-        finds it (after the attribute lookup fails); a field of one of subreg's own
-        dataclasses is its value, which the sandbox's checks let through (no leading
-        underscore, not an internal attribute of a function, type, frame or the like,
-        not a mutating method, not `str.format`). Anything else goes to the sandbox."""
+        """`x.name` in a template, as the sandbox has it, without its cost for the
+        objects a page is made of (thousands of lookups per page): a key of a plain dict
+        that is not one of dict's attributes is its item, as the sandbox finds it (after
+        the attribute lookup fails); an attribute of one of subreg's own data classes
+        (dataclasses, pydantic models) or of Jinja's loops, namespaces and imported
+        templates (`m.macro`) is its value when that is not a method, which is what the
+        sandbox's checks let through for such objects (no leading underscore; they are not functions, types, frames,
+        code or generators, whose internals it hides, nor mutable containers, whose
+        mutating methods it refuses; not `str.format`). Anything else goes to the
+        sandbox."""
         kind = type(obj)
         if kind is dict:
             if attribute not in _DICT_ATTRIBUTES and attribute in obj:
                 return obj[attribute]
-        elif attribute in _data_fields(kind):
-            value = getattr(obj, attribute)
-            if not isinstance(value, (types.MethodType, types.BuiltinMethodType)):
-                return value
+        elif attribute[:1] != "_" and _plain(kind):
+            try:
+                value = getattr(obj, attribute)
+            except AttributeError:
+                pass  # the sandbox tries an item then
+            else:
+                if not isinstance(value, (types.MethodType, types.BuiltinMethodType)):
+                    return value
         return super().getattr(obj, attribute)
 
     def handle_exception(self, source: str | None = None) -> Any:
@@ -181,19 +192,22 @@ class SandboxedEnvironment(ImmutableSandboxedEnvironment):
 
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
-_FIELDS: dict[type, frozenset[str]] = {}
+_PLAIN_DATA: dict[type, bool] = {}
+_JINJA_PLAIN = (jinja2.runtime.LoopContext, jinja2.utils.Namespace, jinja2.environment.TemplateModule)
+_INTERNALS = (abc.MutableSet, abc.MutableMapping, abc.MutableSequence, collections.deque, type,
+            types.FunctionType, types.MethodType, types.BuiltinMethodType, types.CodeType,
+            types.TracebackType, types.FrameType, types.GeneratorType, types.CoroutineType,
+            types.AsyncGeneratorType)
 
 
-def _data_fields(kind: type) -> frozenset[str]:
-    """The public fields of a dataclass of subreg's (none for any other type)."""
-    found = _FIELDS.get(kind)
+def _plain(kind: type) -> bool:
+    """Whether objects of `kind` are plain data for the sandbox (see `getattr`)."""
+    found = _PLAIN_DATA.get(kind)
     if found is None:
-        plain = (dataclasses.is_dataclass(kind) and kind.__module__.startswith("subreg.")
-                 and not issubclass(kind, (abc.MutableSet, abc.MutableMapping, abc.MutableSequence,
-                                           collections.deque, type, types.FunctionType, types.MethodType)))
-        found = frozenset(f.name for f in dataclasses.fields(kind) if not f.name.startswith("_")) \
-            if plain else frozenset()
-        _FIELDS[kind] = found
+        ours = kind.__module__.startswith("subreg.") and (dataclasses.is_dataclass(kind)
+                                                         or issubclass(kind, pydantic.BaseModel))
+        found = _PLAIN_DATA[kind] = (ours or kind in _JINJA_PLAIN) \
+            and not issubclass(kind, _INTERNALS)
     return found
 
 
@@ -230,6 +244,17 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 
 def md_text(value: object) -> str:
     """Registry text inside Markdown prose: no markup, no HTML, no @mentions, one line."""
+    if type(value) is str:  # the same names and texts recur across a list's columns and languages
+        return _md_text(value)
+    return _md_text_of(value)
+
+
+@lru_cache(maxsize=1 << 14)
+def _md_text(value: str) -> str:
+    return _md_text_of(value)
+
+
+def _md_text_of(value: object) -> str:
     text = re.sub(r"[\r\n\u2028\u2029]+", " ", str(value))
     text = _MD_SPECIAL.sub(r"\\\1", text)
     return text.replace("@", "@\u200b")

@@ -44,6 +44,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit
@@ -76,9 +77,16 @@ def status(sp: Subprocessor, today: dt.date) -> Status | None:
 
 def https(url: str | None) -> str | None:
     """The URL when it is an https link, else None: only https links are written."""
+    if type(url) is str:  # a page asks again and again of the same links: once each
+        return url if _https(url) else None
     if url and urlsplit(url).scheme == "https" and not re.search(r"[\s\x00-\x1f\x7f]", url):
         return url
     return None
+
+
+@lru_cache(maxsize=1 << 14)
+def _https(url: str) -> bool:
+    return bool(url) and urlsplit(url).scheme == "https" and not re.search(r"[\s\x00-\x1f\x7f]", url)
 
 
 def beside(policy: Policy, name: str) -> str | None:
