@@ -8,14 +8,16 @@ taken as an option. Blobs are read through one persistent `git cat-file --batch`
 
 from __future__ import annotations
 
+import io
 import os
+import queue
 import re
 import subprocess
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from subreg.errors import InputError, SubregError
 
@@ -132,6 +134,12 @@ class Git:
             raise InputError(f"{fail}: {detail[-1] if detail else 'git exited ' + str(code)}")
         return out
 
+    def stream(self, args: list[str]) -> _Started:
+        """`git ARGS` running, its output to be read as it comes (`_Started.events`):
+        the one `start` began, else a new one."""
+        started = self._started.pop(tuple(args), None)
+        return started if started is not None else _Started(["git", *args], self.cwd)
+
     def start(self, args: list[str]) -> None:
         """Start `git ARGS` now, in the background (git works on the other core while
         this process does something else); the later `run` of the same ARGS takes its
@@ -204,10 +212,10 @@ class Git:
                 continue
             meta, _, path = rec.partition(b"\t")
             mode, _kind, sha, size = meta.decode().split()
-            items.append(TreeItem(mode, sha, int(size) if size.isdigit() else 0, self._rel(path)))
+            items.append(TreeItem(mode, sha, int(size) if size.isdigit() else 0, self.rel(path)))
         return items or None
 
-    def _rel(self, path: bytes) -> str:
+    def rel(self, path: bytes) -> str:
         text = path.decode("utf-8", errors="surrogateescape")
         return text[len(self.prefix):] if text.startswith(self.prefix) else text
 
@@ -236,7 +244,7 @@ class Git:
         are diffed against their first parent.
         """
         out = self.run(self.log_args(revs, folder, paths, first_parent), "git log failed")
-        yield from _parse_log(out, self._rel)
+        yield from _parse_log(out, self.rel)
 
     def log_args(self, revs: list[str], folder: str, paths: list[str] | None = None,
                  first_parent: bool = False) -> list[str]:
@@ -278,32 +286,62 @@ class Git:
 
 
 def _parse_log(out: bytes, rel: Callable[[bytes], str]) -> Iterator[Commit]:
-    """Commits from `git log --raw -z --format=%x01%H %ct %P`.
+    """Commits from `git log --raw -z --format=%x01%H %ct %P` (see LogParser)."""
+    parser = LogParser(rel)
+    yield from parser.feed(out)
+    yield from parser.close()
+
+
+class LogParser:
+    """Commits from the output of `git log --raw -z --format=%x01%H %ct %P`, fed in
+    pieces as git writes it.
 
     With -z every field ends with NUL: a header (after the commit's \\x01), then a
     `:modes shas status` field and its path, per file. A path is taken whole, whatever
     bytes it holds (a \\x01, a line break, bytes that are not UTF-8): only the field
-    after a `:` field is a path.
+    after a `:` field is a path. A commit is complete when the next one starts, or at
+    the end.
     """
-    fields = out.split(b"\0")
-    header: list[str] | None = None
-    changes: list[FileChange] = []
-    i = 0
-    while i < len(fields):
-        field = fields[i].lstrip(b"\n")
-        i += 1
-        if field.startswith(b"\x01"):
-            if header is not None:
-                yield _commit(header, changes)
-            header, changes = field[1:].decode("ascii", "replace").split(" "), []
-        elif field.startswith(b":") and i < len(fields) and header is not None:
-            meta = field[1:].decode("ascii", "replace").split()
-            path = fields[i]
-            i += 1
-            if len(meta) >= 4:
-                changes.append(FileChange(meta[2], meta[3], meta[1], rel(path)))
-    if header is not None:
-        yield _commit(header, changes)
+
+    def __init__(self, rel: Callable[[bytes], str]) -> None:
+        self.rel = rel
+        self._rest = b""  # the field being written (no NUL after it yet)
+        self._header: list[str] | None = None
+        self._changes: list[FileChange] = []
+        self._meta: list[str] | None = None  # a `:` field waiting for its path
+
+    def feed(self, data: bytes) -> list[Commit]:
+        """The commits completed by this piece of output."""
+        fields = (self._rest + data).split(b"\0")
+        self._rest = fields.pop()
+        return self._fields(fields)
+
+    def close(self) -> list[Commit]:
+        """The commits left at the end of the output."""
+        out = self._fields([self._rest])
+        self._rest, self._meta = b"", None  # a `:` field with nothing after it: no path
+        if self._header is not None:
+            out.append(_commit(self._header, self._changes))
+            self._header = None
+        return out
+
+    def _fields(self, fields: list[bytes]) -> list[Commit]:
+        out = []
+        for raw in fields:
+            meta = self._meta
+            if meta is not None:  # this field is the path of the `:` field before it
+                self._meta = None
+                if len(meta) >= 4:
+                    self._changes.append(FileChange(meta[2], meta[3], meta[1], self.rel(raw)))
+                continue
+            field = raw.lstrip(b"\n")
+            if field.startswith(b"\x01"):
+                if self._header is not None:
+                    out.append(_commit(self._header, self._changes))
+                self._header, self._changes = field[1:].decode("ascii", "replace").split(" "), []
+            elif field.startswith(b":") and self._header is not None:
+                self._meta = field[1:].decode("ascii", "replace").split()
+        return out
 
 
 def _commit(header: list[str], changes: list[FileChange]) -> Commit:
@@ -313,27 +351,117 @@ def _commit(header: list[str], changes: list[FileChange]) -> Commit:
 
 
 class _Started:
-    """A git process running in the background, its output collected by a thread (so
-    that a full pipe never stops it)."""
+    """A git process running in the background, its output read by a thread (so that a
+    full pipe never stops it) into `events`: ("out", bytes) for each piece of its
+    output as it comes, then ("end", (exit code, stderr)). Other threads may send their
+    own events to the same queue (BlobStream), so that one reader waits on both."""
 
     def __init__(self, cmd: list[str], cwd: Path) -> None:
         self._proc = subprocess.Popen(cmd, cwd=cwd, env=_ENV, stdin=subprocess.DEVNULL,
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self._out: tuple[bytes, bytes] = (b"", b"")
+        self.events: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._collect, daemon=True)
         self._thread.start()
 
     def _collect(self) -> None:
-        self._out = self._proc.communicate()
+        proc = self._proc
+        assert isinstance(proc.stdout, io.BufferedReader) and proc.stderr is not None
+        try:
+            while chunk := proc.stdout.read1(1 << 16):
+                self.events.put(("out", chunk))
+            err = proc.stderr.read()
+        except (OSError, ValueError):  # pragma: no cover - stopped while reading
+            err = b""
+        proc.stdout.close()
+        proc.stderr.close()
+        self.events.put(("end", (proc.wait(), err)))
 
     def result(self) -> tuple[int, bytes, bytes]:
-        self._thread.join()
-        return self._proc.returncode, *self._out
+        """(exit code, stdout, stderr), once git has finished."""
+        chunks = []
+        while True:
+            kind, value = self.events.get()
+            if kind == "out":
+                chunks.append(value)
+            elif kind == "end":
+                code, err = value
+                return code, b"".join(chunks), err
 
     def stop(self) -> None:
         if self._proc.poll() is None:
             self._proc.kill()
         self._thread.join()
+
+
+class BlobStream:
+    """A pipelined `git cat-file --batch --buffer` whose requests come as the caller
+    learns which blobs it needs (from a log still being written): a writer thread
+    feeds git, a reader thread sends each answer to `events` as ("blob", (sha, data)),
+    or ("blob-error", text) for an object git cannot read."""
+
+    def __init__(self, cwd: Path, events: queue.SimpleQueue[tuple[str, Any]]) -> None:
+        self._proc = subprocess.Popen(
+            ["git", "cat-file", "--batch", "--buffer"], cwd=cwd, env=_ENV,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        )
+        self._events = events
+        self._requests: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._writer = threading.Thread(target=self._write, daemon=True)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._writer.start()
+        self._reader.start()
+
+    def request(self, sha: str) -> None:
+        self._requests.put(sha)
+
+    def done(self) -> None:
+        """No more requests: git writes what it still holds, and stops."""
+        self._requests.put(None)
+
+    def _write(self) -> None:
+        stdin = self._proc.stdin
+        assert stdin is not None
+        try:
+            while True:
+                shas = [self._requests.get()]
+                while not self._requests.empty() and shas[-1] is not None:
+                    shas.append(self._requests.get())
+                last = shas[-1] is None
+                stdin.write("".join(sha + "\n" for sha in shas if sha is not None).encode())
+                if last:
+                    break
+            stdin.close()
+        except (BrokenPipeError, ValueError):  # pragma: no cover - git was stopped
+            pass
+
+    def _read(self) -> None:
+        stdout = self._proc.stdout
+        assert stdout is not None
+        try:
+            while header := stdout.readline():
+                parts = header.split()
+                if len(parts) != 3:
+                    self._events.put(("blob-error", header.decode(errors="replace").strip()))
+                    return
+                data = stdout.read(int(parts[2]) + 1)[:-1]
+                self._events.put(("blob", (parts[0].decode(), data)))
+        except (OSError, ValueError):  # pragma: no cover - stopped while reading
+            pass
+
+    def close(self) -> None:
+        self._requests.put(None)
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._proc.wait()
+        self._writer.join()
+        self._reader.join()
+        assert self._proc.stdout is not None and self._proc.stdin is not None
+        self._proc.stdout.close()
+        if not self._proc.stdin.closed:
+            try:
+                self._proc.stdin.close()
+            except BrokenPipeError:  # pragma: no cover - git was stopped with requests unread
+                pass
 
 
 class CatFile:

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field, replace
 
 from subreg import diff, model, yamlio
 from subreg import registry as reg
-from subreg.errors import InputError, Problem
-from subreg.gitrepo import ZERO, Commit, Git, kind_of
+from subreg.errors import InputError, Problem, SubregError
+from subreg.gitrepo import ZERO, BlobStream, Commit, Git, LogParser, kind_of
 from subreg.model import Notice, Policy, Subprocessor, Waiver
 from subreg.registry import Registry
 
@@ -91,6 +91,7 @@ class Reader:
     def __init__(self, git: Git, cache: reg.Parsed | None = None) -> None:
         self.git = git
         self.cache: reg.Parsed = {} if cache is None else cache
+        self.raw: dict[str, tuple[bytes, str]] = {}  # sha -> (content, path parsed as), parsed here
 
     def load(self, pairs: Iterable[tuple[str, str]]) -> None:
         """Read and parse every (sha, path) not yet cached, in one cat-file stream."""
@@ -100,11 +101,15 @@ class Reader:
 
     def _parse(self, todo: dict[str, str]) -> None:
         for sha, raw in self.git.blobs.read_many(todo):
-            path = todo[sha]
-            try:
-                self.cache[sha] = reg.parse_entry(raw, path, marks=False)[0]
-            except InputError as exc:
-                self.cache[sha] = exc
+            self.parse(sha, raw, todo[sha])
+
+    def parse(self, sha: str, raw: bytes, path: str) -> None:
+        """Parse the blob `sha` (content `raw`) as the entry at `path`."""
+        try:
+            self.cache[sha] = reg.parse_entry(raw, path, marks=False)[0]
+        except InputError as exc:
+            self.cache[sha] = exc
+        self.raw[sha] = (raw, path)
 
     def invalid(self, sha: str) -> bool:
         return isinstance(self.cache.get(sha), InputError)
@@ -132,9 +137,14 @@ _BAD_DATE = ("the commit's committer date cannot be read (malformed, or after th
 
 
 def _readable(commits: list[Commit], hist: History) -> list[Commit]:
-    """The commits as subreg can read them; what it cannot read becomes a problem of
-    that commit (a `history-invalid` warning), never a crash, since a past commit can
-    no longer be fixed.
+    """The commits as subreg can read them (see `Readable`)."""
+    return Readable(hist).feed(commits)
+
+
+class Readable:
+    """The commits as subreg can read them, as they come; what it cannot read becomes a
+    problem of that commit (a `history-invalid` warning), never a crash, since a past
+    commit can no longer be fixed.
 
     - A committer date that cannot be used (malformed, or past the year 9999) is taken
       to be the previous commit's.
@@ -142,25 +152,31 @@ def _readable(commits: list[Commit], hist: History) -> list[Commit]:
       symlink, a name with control characters or bytes that are not UTF-8) is left
       out of the commit: the entry keeps its last readable state.
     """
-    out = []
-    last = 0
-    for c in commits:
-        time = c.time
-        if time is None:
-            hist.problems.append((c.sha, Problem(reg.FOLDER, 0, 0, _BAD_DATE)))
-            time = last
-        last = time
-        kept = []
-        for ch in c.changes:
-            in_registry = ch.path.startswith(reg.FOLDER + "/")
-            if ch.new_sha != ZERO and in_registry and (_entry_path(ch.path) or ch.new_mode not in _REGULAR):
-                problem = reg.history_problem(ch.path, ch.new_mode)
-                if problem is not None:
-                    hist.problems.append((c.sha, Problem(ch.path, 0, 0, problem)))
-                    continue
-            kept.append(ch)
-        out.append(replace(c, time=time, changes=tuple(kept)))
-    return out
+
+    def __init__(self, hist: History) -> None:
+        self.hist = hist
+        self.last = 0
+
+    def feed(self, commits: Iterable[Commit]) -> list[Commit]:
+        hist = self.hist
+        out = []
+        for c in commits:
+            time = c.time
+            if time is None:
+                hist.problems.append((c.sha, Problem(reg.FOLDER, 0, 0, _BAD_DATE)))
+                time = self.last
+            self.last = time
+            kept = []
+            for ch in c.changes:
+                in_registry = ch.path.startswith(reg.FOLDER + "/")
+                if ch.new_sha != ZERO and in_registry and (_entry_path(ch.path) or ch.new_mode not in _REGULAR):
+                    problem = reg.history_problem(ch.path, ch.new_mode)
+                    if problem is not None:
+                        hist.problems.append((c.sha, Problem(ch.path, 0, 0, problem)))
+                        continue
+                kept.append(ch)
+            out.append(replace(c, time=time, changes=tuple(kept)))
+        return out
 
 
 def _time(commit: Commit) -> int:
@@ -183,10 +199,10 @@ def scan(
     `parsed` holds entries already parsed by blob id (a Project's), and gets the others.
     """
     hist = History()
-    # the whole registry, and the waivers (the replay judges each commit with its own)
-    commits = _readable(list(git.log(revs, "", paths=paths or [reg.FOLDER, reg.WAIVERS])), hist)
     reader = Reader(git, parsed)
-    reader.load((ch.new_sha, ch.path) for c in commits for ch in c.changes if _entry_path(ch.path))
+    # the whole registry, and the waivers (the replay judges each commit with its own)
+    with yamlio.bulk():
+        commits = _read(git, git.log_args(revs, "", paths or [reg.FOLDER, reg.WAIVERS]), hist, reader)
     for c in commits:
         time = _time(c)
         for ch in c.changes:
@@ -207,6 +223,68 @@ def scan(
     if replay_from is not None:
         _replay(git, policy, hist, commits, replay_from, reader)
     return hist
+
+
+def _read(git: Git, log_args: list[str], hist: History, reader: Reader) -> list[Commit]:
+    """The readable commits of `git log LOG_ARGS`, with every entry blob they name
+    parsed into `reader`: one pipeline, where each blob is asked of git as soon as
+    the log names it, and parsed while git still writes the log (the blobs of the
+    first commits are parsed before the last ones are listed).
+
+    Each blob is parsed once, as the first path it is met at; an invalid one is parsed
+    again as the last path it is met at, as its problems name that path."""
+    started = git.stream(log_args)
+    blobs: BlobStream | None = None
+    readable = Readable(hist)
+    parser = LogParser(git.rel)
+    commits: list[Commit] = []
+    last_path: dict[str, str] = {}  # entry blob -> the last path the log names it at
+    pending = 0  # blobs asked for, not parsed yet
+    ended: tuple[int, bytes] | None = None
+    try:
+        while ended is None or pending:
+            kind, value = started.events.get()
+            if kind == "blob":
+                sha, raw = value
+                reader.parse(sha, raw, last_path[sha])
+                pending -= 1
+                continue
+            if kind == "blob-error":
+                raise SubregError(f"git cat-file could not read object {value.split()[0] if value else ''}")
+            if kind == "out":
+                found = parser.feed(value)
+            else:
+                ended = value
+                found = parser.close()
+            for c in readable.feed(found):
+                commits.append(c)
+                for ch in c.changes:
+                    sha = ch.new_sha
+                    if sha == ZERO or not _entry_path(ch.path):
+                        continue
+                    if sha not in last_path and sha not in reader.cache:
+                        if blobs is None:
+                            blobs = BlobStream(git.cwd, started.events)
+                        blobs.request(sha)
+                        pending += 1
+                    last_path[sha] = ch.path
+            if ended is not None:
+                if ended[0] != 0:
+                    detail = ended[1].decode(errors="replace").strip().splitlines()
+                    raise InputError(f"git log failed: {detail[-1] if detail else 'git exited ' + str(ended[0])}")
+                if blobs is not None:
+                    blobs.done()
+    finally:
+        if ended is None:
+            started.stop()
+        if blobs is not None:
+            blobs.close()
+    for sha, path in last_path.items():
+        value = reader.cache.get(sha)
+        if isinstance(value, InputError) and any(p.path != path for p in value.problems):
+            raw = reader.raw[sha][0] if sha in reader.raw else git.blobs.read(sha)
+            reader.parse(sha, raw, path)
+    return commits
 
 
 def _chain_args(tip: str) -> list[str]:
