@@ -8,6 +8,7 @@ taken as an option. Blobs are read through one persistent `git cat-file --batch`
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import queue
@@ -458,10 +459,8 @@ class BlobStream:
         assert self._proc.stdout is not None and self._proc.stdin is not None
         self._proc.stdout.close()
         if not self._proc.stdin.closed:
-            try:
+            with contextlib.suppress(BrokenPipeError):  # git was stopped with requests unread
                 self._proc.stdin.close()
-            except BrokenPipeError:  # pragma: no cover - git was stopped with requests unread
-                pass
 
 
 class CatFile:

@@ -14,6 +14,7 @@ cannot exhaust the stack.
 from __future__ import annotations
 
 import gc
+import itertools
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -144,6 +145,10 @@ def loads(raw: bytes, path: str, marks: bool = True) -> Doc:
     report it at its line.
     """
     text = decode(raw, path)
+    if not marks:
+        data = _by_parts(text, path)
+        if data is not None:
+            return Doc(path, data)
     try:
         return _build(text, path, marks)
     except yaml.MarkedYAMLError as exc:
@@ -154,6 +159,57 @@ def loads(raw: bytes, path: str, marks: bool = True) -> Doc:
         raise InputError.at(path, f"invalid YAML: {msg}", mark.line + 1, mark.column + 1) from None
     except yaml.YAMLError as exc:  # pragma: no cover - unmarked reader errors
         raise InputError.at(path, f"invalid YAML: {exc}") from None
+
+
+# A top-level key at the start of a line (`name: ...`, `name:` and its block below).
+_TOP_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*:(?: |$)", re.MULTILINE)
+_BLANK_OR_COMMENTS = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*")
+# what the document as a whole reads otherwise than its parts do: a document marker
+# (`---`, `...`) or a directive (`%`) at the start of a line, a byte-order mark
+_WHOLE_ONLY = re.compile(r"^(?:---|\.\.\.|%)|\ufeff", re.MULTILINE)
+# text of one top-level part -> its (key, value), parsed once however many files hold it
+_PARTS: dict[str, tuple[str, Any]] = {}
+_MAX_PARTS = 1 << 18
+
+
+def _by_parts(text: str, path: str) -> dict[str, Any] | None:
+    """The data of a block mapping made of parts already met, or None (then the
+    document is parsed whole).
+
+    The versions of an entry in a history differ in a field or two: each of its
+    top-level parts (a line that starts with a plain `key:`, and everything up to the
+    next such line) is parsed once, by the same strict parser, and the data put
+    together. A part is parsed alone exactly as within the document: the root mapping
+    holds it at indentation 0, and a construct that would run on into the next part
+    (an open quote or bracket) makes this part fail alone. Anything unusual, a part
+    that fails, a part that is not one `key: value`, a key given twice, text before
+    the first key that is not blank lines and comments, a document marker or a
+    directive, gives None: the whole document is parsed, and reports what is wrong at
+    its line (tests/test_yaml_parts.py compares both ways on mutated documents)."""
+    starts = [m.start() for m in _TOP_KEY.finditer(text)]
+    if not starts or (starts[0] and _BLANK_OR_COMMENTS.fullmatch(text, 0, starts[0]) is None) \
+            or _WHOLE_ONLY.search(text):
+        return None
+    starts.append(len(text))
+    data: dict[str, Any] = {}
+    for begin, end in itertools.pairwise(starts):
+        piece = text[begin:end]
+        part = _PARTS.get(piece)
+        if part is None:
+            try:
+                found = _build(piece, path, False).data
+            except (InputError, yaml.YAMLError):
+                return None
+            if type(found) is not dict or len(found) != 1:
+                return None
+            if len(_PARTS) >= _MAX_PARTS:
+                _PARTS.clear()
+            part = _PARTS[piece] = next(iter(found.items()))
+        key, value = part
+        if key in data:
+            return None
+        data[key] = value
+    return data
 
 
 def _fail(path: str, mark: Any, message: str) -> InputError:
