@@ -106,7 +106,7 @@ class Reader:
     def parse(self, sha: str, raw: bytes, path: str) -> None:
         """Parse the blob `sha` (content `raw`) as the entry at `path`."""
         try:
-            self.cache[sha] = reg.parse_entry(raw, path, marks=False)[0]
+            self.cache[sha] = reg.parse_entry(raw, path, marks=False, parts=True)[0]
         except InputError as exc:
             self.cache[sha] = exc
         self.raw[sha] = (raw, path)

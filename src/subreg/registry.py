@@ -212,23 +212,26 @@ def history_problem(path: str, mode: str) -> str | None:
     return layout_problem(name, kind)
 
 
-def parse_entry(raw: bytes, path: str, label: str = "", marks: bool = True) -> tuple[Subprocessor, yamlio.Doc]:
+def parse_entry(raw: bytes, path: str, label: str = "", marks: bool = True,
+                parts: bool = False) -> tuple[Subprocessor, yamlio.Doc]:
     """One registry file, validated; `label` prefixes the path in messages (a ref).
 
     Without `marks`, positions are not kept; a problem is then reported by parsing
-    again with them, so it still names its line.
+    again with them, so it still names its line. `parts`: read it by parts
+    (`yamlio.loads`), for the versions of a history.
     """
     if not marks:
         try:
-            return _parse_entry(raw, path, label, False)
+            return _parse_entry(raw, path, label, False, parts)
         except InputError:
             pass
     return _parse_entry(raw, path, label, True)
 
 
-def _parse_entry(raw: bytes, path: str, label: str, marks: bool) -> tuple[Subprocessor, yamlio.Doc]:
+def _parse_entry(raw: bytes, path: str, label: str, marks: bool,
+                 parts: bool = False) -> tuple[Subprocessor, yamlio.Doc]:
     display = f"{label}:{path}" if label else path
-    doc = yamlio.loads(raw, display, marks)
+    doc = yamlio.loads(raw, display, marks, parts)
     if isinstance(doc.data, dict):
         for reserved in ("id", "path"):
             if reserved in doc.data:

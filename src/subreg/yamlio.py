@@ -137,15 +137,16 @@ def _decode(raw: bytes, path: str) -> str:
     return text
 
 
-def loads(raw: bytes, path: str, marks: bool = True) -> Doc:
+def loads(raw: bytes, path: str, marks: bool = True, parts: bool = False) -> Doc:
     """Parse one YAML document from bytes, strictly. Raises InputError.
 
     With `marks=False` positions are not recorded (a third faster, for the thousands of
     old blobs of a history); a caller that meets a problem parses again with marks to
-    report it at its line.
+    report it at its line. With `parts` too, the document is read by parts
+    (`_by_parts`): the versions of an entry in a history share most of their text.
     """
     text = decode(raw, path)
-    if not marks:
+    if parts and not marks:
         data = _by_parts(text, path)
         if data is not None:
             return Doc(path, data)
@@ -165,30 +166,32 @@ def loads(raw: bytes, path: str, marks: bool = True) -> Doc:
 _TOP_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*:(?: |$)", re.MULTILINE)
 _BLANK_OR_COMMENTS = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*")
 # what the document as a whole reads otherwise than its parts do: a document marker
-# (`---`, `...`) or a directive (`%`) at the start of a line, a byte-order mark
-_WHOLE_ONLY = re.compile(r"^(?:---|\.\.\.|%)|\ufeff", re.MULTILINE)
+# (`---`, `...`) or a directive (`%`) at the start of a line, a byte-order mark, and
+# carriage returns (a line break of their own for YAML, not for the split into parts)
+_WHOLE_ONLY = ("\n---", "\n...", "\n%", "\ufeff", "\r")
+_WHOLE_ONLY_FIRST = ("---", "...", "%")
 # text of one top-level part -> its (key, value), parsed once however many files hold it
 _PARTS: dict[str, tuple[str, Any]] = {}
 _MAX_PARTS = 1 << 18
 
 
 def _by_parts(text: str, path: str) -> dict[str, Any] | None:
-    """The data of a block mapping made of parts already met, or None (then the
-    document is parsed whole).
+    """The data of a block mapping read part by part, or None (then the document is
+    parsed whole, and reports what is wrong at its line).
 
-    The versions of an entry in a history differ in a field or two: each of its
-    top-level parts (a line that starts with a plain `key:`, and everything up to the
-    next such line) is parsed once, by the same strict parser, and the data put
-    together. A part is parsed alone exactly as within the document: the root mapping
-    holds it at indentation 0, and a construct that would run on into the next part
-    (an open quote or bracket) makes this part fail alone. Anything unusual, a part
-    that fails, a part that is not one `key: value`, a key given twice, text before
-    the first key that is not blank lines and comments, a document marker or a
-    directive, gives None: the whole document is parsed, and reports what is wrong at
-    its line (tests/test_yaml_parts.py compares both ways on mutated documents)."""
+    The versions of an entry in a history differ in a field or two, and entries share
+    texts: each top-level part (a line that starts with a plain `key:`, and everything
+    up to the next such line) is parsed once, alone, by the same strict parser, and
+    the data put together. A part read alone reads as within the document: the root
+    mapping holds it at indentation 0, and a construct that would run on into the next
+    part (an open quote or bracket) makes it fail alone. Anything unusual (a part that
+    fails, a part that is not one `key: value`, a key given twice, text before the
+    first key that is not blank lines and comments, a document marker, a directive, a
+    carriage return) gives None. tests/test_yaml_parts.py compares both ways on
+    mutated documents."""
     starts = [m.start() for m in _TOP_KEY.finditer(text)]
     if not starts or (starts[0] and _BLANK_OR_COMMENTS.fullmatch(text, 0, starts[0]) is None) \
-            or _WHOLE_ONLY.search(text):
+            or text.startswith(_WHOLE_ONLY_FIRST) or any(mark in text for mark in _WHOLE_ONLY):
         return None
     starts.append(len(text))
     data: dict[str, Any] = {}
