@@ -205,8 +205,7 @@ class Git:
         """Everything under `folder` at `commit`, the folder itself first, subfolders,
         symlinks and submodules included (what they are is for the caller to judge);
         None when nothing is there."""
-        out = self.run(["ls-tree", "-r", "-t", "-z", "-l", "--full-tree", "--end-of-options", commit,
-                        "--", self.prefix + folder])
+        out = self.run(self.tree_args(commit, folder))
         items = []
         for rec in out.split(b"\0"):
             if not rec:
@@ -215,6 +214,11 @@ class Git:
             mode, _kind, sha, size = meta.decode().split()
             items.append(TreeItem(mode, sha, int(size) if size.isdigit() else 0, self.rel(path)))
         return items or None
+
+    def tree_args(self, commit: str, folder: str) -> list[str]:
+        """The arguments of `tree`."""
+        return ["ls-tree", "-r", "-t", "-z", "-l", "--full-tree", "--end-of-options", commit,
+                "--", self.prefix + folder]
 
     def rel(self, path: bytes) -> str:
         text = path.decode("utf-8", errors="surrogateescape")
@@ -268,7 +272,12 @@ class Git:
     def file_at(self, commit: str, path: str) -> bytes | None:
         """The content of the regular file `path` at `commit`; None when it is absent.
         Anything else there (a folder, a symlink, a submodule) is an InputError."""
-        items = [i for i in self.tree(commit, path) or () if i.path == path]
+        return self.file_in(self.tree(commit, path), commit, path)
+
+    def file_in(self, listing: list[TreeItem] | None, commit: str, path: str) -> bytes | None:
+        """`file_at(commit, path)`, from a `tree` of `commit` that holds `path` (the
+        listing of a folder above it)."""
+        items = [i for i in listing or () if i.path == path]
         if not items:
             return None
         if items[0].kind != "file":
@@ -467,7 +476,7 @@ class CatFile:
     """One persistent `git cat-file --batch` for the blobs a command reads one by one,
     and a pipelined `git cat-file --batch --buffer` for each batch of many."""
 
-    BULK = 32  # from this many blobs, a buffered process of their own
+    BULK = 1024  # from this many blobs, a buffered process of their own (fewer, larger writes)
 
     def __init__(self, cwd: Path) -> None:
         self.cwd = cwd

@@ -15,6 +15,7 @@ from subreg.model import Policy, Waiver
 from subreg.registry import Registry
 
 WORKTREE = "worktree"
+POLICIES = reg.POLICY.rpartition("/")[0]
 
 
 def find_root(start: Path) -> Path:
@@ -49,6 +50,7 @@ class Project:
             self.__dict__["policy"] = policy  # the cached_property's value
         self._trees: dict[str, Registry] = {}
         self._listings: dict[str, list[TreeItem] | None] = {}
+        self._listings_of: dict[tuple[str, str], list[TreeItem] | None] = {}
         # every entry parsed by this project, by blob id: the working tree, the refs and
         # the history read each content once
         self.parsed: reg.Parsed = {}
@@ -173,7 +175,14 @@ class Project:
         return [replace(p, message=f"{p.message} (invalid at base, already merged: {what})") for p in found]
 
     def file_at(self, commit: str, rel: str) -> bytes | None:
-        return self.git.file_at(commit, rel)
+        """The regular file `rel` at `commit` (see Git.file_at); the policy and the
+        waivers from one listing of their folder."""
+        folder = rel.rpartition("/")[0]
+        if folder != POLICIES:
+            return self.git.file_at(commit, rel)
+        if (commit, folder) not in self._listings_of:
+            self._listings_of[(commit, folder)] = self.git.tree(commit, folder)
+        return self.git.file_in(self._listings_of[(commit, folder)], commit, rel)
 
     def policy_at(self, commit: str) -> tuple[Policy | None, list[Problem]]:
         """The policy at a commit (None when it has none or it is invalid, with why)."""

@@ -9,8 +9,7 @@ from subreg import findings as fd
 from subreg import runner, session
 from subreg.errors import EXIT_OK, EXIT_VIOLATIONS
 from subreg.options import Options, Outcome
-from subreg.outputs import write_atomic
-from subreg.report import github, junit, sarif, text
+from subreg.report import github, text
 
 
 def run(opts: Options, base: str | None, head: str | None, everything: bool, fmt: str,
@@ -21,12 +20,15 @@ def run(opts: Options, base: str | None, head: str | None, everything: bool, fmt
     found = runner.run(sess)
     totals = fd.summary(found, sess.passed)
     assert sess.rng is not None
-    if junit_path:
-        write_atomic(junit_path, junit.render(found, totals))
-    if sarif_path:
+    if junit_path or sarif_path:  # imported only when asked for
         from subreg import __version__
+        from subreg.outputs import write_atomic
+        from subreg.report import junit, sarif
 
-        write_atomic(sarif_path, sarif.render(found, __version__))
+        if junit_path:
+            write_atomic(junit_path, junit.render(found, totals))
+        if sarif_path:
+            write_atomic(sarif_path, sarif.render(found, __version__))
     in_actions = github.in_actions()
     warning = github.add_to_summary(github.summary(found, totals, sess.changes, "subreg check")) \
         if in_actions else None
