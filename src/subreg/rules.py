@@ -319,3 +319,10 @@ def markdown(table: dict[str, Rule]) -> str:
             out += ["", f"**How to fix:** {rule.fix}"]
         out.append("")
     return "\n".join(out)
+
+
+def summary_table(table: dict[str, Rule]) -> str:
+    """The README's short table of the checks: id, severity, rule."""
+    rows = ["| check | severity | rule |", "|---|---|---|"]
+    rows += [f"| `{rid}` | {rule.severity} | {rule.summary.replace('|', '/')} |" for rid, rule in sorted(table.items())]
+    return "\n".join(rows) + "\n"
