@@ -18,7 +18,9 @@ from typing import Any
 
 from subreg import findings as fd
 from subreg import history, notices, runner, session
-from subreg.dating import MainlineDating
+from subreg.dating import Dating, MainlineDating
+from subreg.evidence import objections
+from subreg.evidence.ledger import LedgerDating
 from subreg.errors import EXIT_OK, EXIT_VIOLATIONS, InputError
 from subreg.history import History
 from subreg.options import Options, Outcome
@@ -43,7 +45,9 @@ def run(opts: Options, out: Path | None) -> Outcome:
     sess = session.prepare(project, head, None, everything=True)
     hist = history.scan(git, project.policy, [head], replay_from=head)
     sess.history = hist
-    replayed, sess.waivers_used = replay(hist, project, sess.registry)
+    dating: Dating = LedgerDating(sess.ledger, project.today) if sess.policy.notice_evidence == "ledger" \
+        else MainlineDating(hist)
+    replayed, sess.waivers_used = replay(hist, project, sess.registry, dating)
     sess.findings.extend(replayed)
     found = runner.run(sess)
     totals = fd.summary(found, sess.passed)
@@ -58,6 +62,7 @@ def run(opts: Options, out: Path | None) -> Outcome:
         "now_active": [a["id"] for a in active],
         "activations": soon + active,  # details of both, for readers of the report
         "recent_changes": recent(hist, today),
+        "objections": objections.summary(sess.objections),
     }
     md = audit_md.render(report, project.policy.company)
     if out is not None:
@@ -71,7 +76,8 @@ def run(opts: Options, out: Path | None) -> Outcome:
     return Outcome(EXIT_VIOLATIONS if totals["failed"] else EXIT_OK, lines, warning or "")
 
 
-def replay(hist: History, project: Project, current: Registry) -> tuple[list[fd.Finding], set[tuple[str, str]]]:
+def replay(hist: History, project: Project, current: Registry,
+           dating: Dating | None = None) -> tuple[list[fd.Finding], set[tuple[str, str]]]:
     """Notice violations of every first-parent commit, and invalid files in history.
 
     Each commit is judged with the waivers file of that commit (SPEC 3): a finding that
@@ -81,7 +87,7 @@ def replay(hist: History, project: Project, current: Registry) -> tuple[list[fd.
     out: list[fd.Finding] = []
     used: set[tuple[str, str]] = set()
     reported: set[tuple[str, str, str]] = set()
-    dating = MainlineDating(hist)
+    dating = dating or MainlineDating(hist)
     for step in hist.steps:
         for change in step.changes:
             verdicts = notices.evaluate(change, project.policy, dating.evidence(change), step.date)
