@@ -154,37 +154,37 @@ def test_addition(run, based: Repo, tmp_path: Path) -> None:
     en_md = (out / "notice.en.md").read_text("utf-8")
     assert md_table(en_md, "New subprocessors") == [[
         "Postmark", "ActiveCampaign, LLC", "Transactional e-mail", "E-mail addresses",
-        "India, European Union", "SOC 2 Type II, ISO 27001", "SCC, DPF",
-        "AWS (United States, Ireland)", "10 April 2025", "—"]]
+        "India, European Union", "SOC 2 Type II, ISO 27001", "India: SCC; United States: SCC, DPF",
+        "AWS (United States, Ireland)", "10 April 2025", "4 April 2025", "—"]]
     assert "- **Date of this notice:** 5 March 2025" in en_md
     assert "- **Objection deadline:** 4 April 2025" in en_md
     assert "until **4 April 2025**" in en_md and "<privacy@example.com>" in en_md
     fr_md = (out / "notice.fr.md").read_text("utf-8")
-    assert md_table(fr_md, "Nouveaux sous-traitants") == [[
+    assert md_table(fr_md, "Nouveaux sous-traitants ultérieurs") == [[
         "Postmark", "ActiveCampaign, LLC", "E-mails transactionnels", "Adresses e-mail",
-        "Inde, Union européenne", "SOC 2 Type II, ISO 27001", "SCC, DPF",
-        "AWS (États-Unis, Irlande)", "10 avril 2025", "—"]]
-    assert "- **Date de cet avis :** 5 mars 2025" in fr_md
+        "Inde, Union européenne", "SOC 2 Type II, ISO 27001", "Inde : SCC; États-Unis : SCC, DPF",
+        "AWS (États-Unis, Irlande)", "10 avril 2025", "4 avril 2025", "—"]]
+    assert "- **Date du présent avis :** 5 mars 2025" in fr_md
     assert "jusqu'au **4 avril 2025**" in fr_md
 
     assert page(out, "en").rows("New subprocessors")[0][4] == "India, European Union"
     fr_page = page(out, "fr")
-    assert fr_page.rows("Nouveaux sous-traitants")[0][:5] == [
+    assert fr_page.rows("Nouveaux sous-traitants ultérieurs")[0][:5] == [
         "Postmark", "ActiveCampaign, LLC", "E-mails transactionnels", "Adresses e-mail",
         "Inde, Union européenne"]
-    assert "Date limite d'opposition :" in fr_page.text
+    assert "Date limite pour émettre des objections :" in fr_page.text
 
     en, fr = mail(out, "en"), mail(out, "fr")
     assert en["Subject"] == "Example Corp: new subprocessor Postmark (effective 10 April 2025)"
-    assert fr["Subject"] == ("Example Corp : nouveau sous-traitant Postmark "
+    assert fr["Subject"] == ("Example Corp : nouveau sous-traitant ultérieur Postmark "
                              "(à compter du 10 avril 2025)")
     assert en["Date"] == fr["Date"] == "Wed, 05 Mar 2025 09:00:00 +0000"
     assert en["Message-ID"] != fr["Message-ID"]
     assert re.fullmatch(r"<notice-[0-9a-f]{32}\.en@example\.com>", en["Message-ID"])
     assert "Locations: India, European Union" in text_part(en)
-    assert "Localisations : Inde, Union européenne" in text_part(fr)
+    assert "Lieux de traitement : Inde, Union européenne" in text_part(fr)
     assert "Its sub-processors: AWS (United States, Ireland)" in text_part(en)
-    assert "Ses sous-traitants ultérieurs : AWS (États-Unis, Irlande)" in text_part(fr)
+    assert "Ses propres sous-traitants : AWS (États-Unis, Irlande)" in text_part(fr)
     # drafts are public CI artifacts: nothing from git but commit ids (no author e-mails)
     for name in FILES:
         assert b"test@example.com" not in (out / name).read_bytes()
@@ -203,8 +203,8 @@ def test_replacement_of_the_legal_entity(run, based: Repo, tmp_path: Path) -> No
     assert doc["objection_deadline"] == "2025-05-31" and doc["head"] == head
     row = md_table((out / "notice.en.md").read_text("utf-8"), "New subprocessors")[0]
     assert row[1] == "Acme Analytics Inc." and row[4] == "United States"
-    assert row[9] == "Acme Analytics (Acme Analytics GmbH)"
-    assert page(out, "fr").rows("Nouveaux sous-traitants")[0][9] == (
+    assert row[10] == "Acme Analytics (Acme Analytics GmbH)"
+    assert page(out, "fr").rows("Nouveaux sous-traitants ultérieurs")[0][10] == (
         "Acme Analytics (Acme Analytics GmbH)")
     assert mail(out, "en")["Subject"] == ("Example Corp: Acme Analytics Inc. replaces "
                                           "Acme Analytics GmbH (effective 15 June 2025)")
@@ -222,7 +222,7 @@ def test_new_entry_replacing_a_removed_one(run, based: Repo, tmp_path: Path) -> 
     # the replaced entry goes when its replacement comes, not on the day of the notice
     assert [(r["id"], r["effective_on"]) for r in doc["removed"]] == [("beta", "2025-06-15")]
     en = (out / "notice.en.md").read_text("utf-8")
-    assert md_table(en, "New subprocessors")[0][9] == "Beta (Beta SAS)"
+    assert md_table(en, "New subprocessors")[0][10] == "Beta (Beta SAS)"
     assert md_table(en, "Subprocessors no longer used (for information)") == [
         ["Beta", "Beta SAS", "Product analytics", "15 June 2025"]]
     assert mail(out, "en")["Subject"] == ("Example Corp: changes to our subprocessors "
@@ -243,11 +243,11 @@ def test_material_change(run, based: Repo, tmp_path: Path) -> None:
     assert (doc["effective_on"], doc["objection_deadline"]) == ("2025-05-20", "2025-05-01")
     assert md_table((out / "notice.en.md").read_text("utf-8"),
                     "Changes to existing subprocessors") == [
-        ["Acme Analytics", "Locations", "Germany", "Germany, United States", "20 May 2025"],
-        ["Acme Analytics", "Purpose", "Product analytics", "Analytics", "20 May 2025"]]
-    assert page(out, "fr").rows("Modifications de sous-traitants existants") == [
-        ["Acme Analytics", "Localisations", "Allemagne", "Allemagne, États-Unis", "20 mai 2025"],
-        ["Acme Analytics", "Objectif", "Analyse produit", "Analyse", "20 mai 2025"]]
+        ["Acme Analytics", "Locations", "Germany", "Germany, United States", "20 May 2025", "1 May 2025"],
+        ["Acme Analytics", "Purpose", "Product analytics", "Analytics", "20 May 2025", "1 May 2025"]]
+    assert page(out, "fr").rows("Modifications concernant des sous-traitants ultérieurs existants") == [
+        ["Acme Analytics", "Lieux de traitement", "Allemagne", "Allemagne, États-Unis", "20 mai 2025", "1er mai 2025"],
+        ["Acme Analytics", "Finalité", "Analyse produit", "Analyse", "20 mai 2025", "1er mai 2025"]]
     en = mail(out, "en")
     assert en["Subject"] == ("Example Corp: change to subprocessor Acme Analytics "
                              "(effective 20 May 2025)")
@@ -264,9 +264,9 @@ def test_material_change_without_new_notice_is_to_be_confirmed(run, based: Repo,
     assert doc["announced_on"] == "2025-02-10" and doc["effective_on"] is None
     assert doc["objection_deadline"] == "2025-03-12"
     assert md_table((out / "notice.fr.md").read_text("utf-8"),
-                    "Modifications de sous-traitants existants") == [
-        ["Acme Analytics", "Catégorie", "principal", "infrastructure", "à confirmer"],
-        ["Acme Analytics", "Données personnelles", "oui", "non", "à confirmer"]]
+                    "Modifications concernant des sous-traitants ultérieurs existants") == [
+        ["Acme Analytics", "Catégorie", "principal", "infrastructure", "à confirmer", "à confirmer"],
+        ["Acme Analytics", "Données à caractère personnel", "oui", "non", "à confirmer", "à confirmer"]]
 
 
 def test_regions_are_named_in_the_readers_language(run, based: Repo, tmp_path: Path) -> None:
@@ -275,10 +275,10 @@ def test_regions_are_named_in_the_readers_language(run, based: Repo, tmp_path: P
     doc = draft(run, based, out)
     assert doc["changed"][0]["fields"] == [{"field": "regions", "old": None, "new": ["eu"]}]
     assert md_table((out / "notice.en.md").read_text("utf-8"), "Changes to existing subprocessors") == [
-        ["Acme Analytics", "Data residency regions", "all regions", "European Union", "20 May 2025"]]
-    assert page(out, "fr").rows("Modifications de sous-traitants existants") == [
-        ["Acme Analytics", "Régions de résidence des données", "toutes les régions",
-         "Union européenne", "20 mai 2025"]]
+        ["Acme Analytics", "Data residency regions", "all regions", "European Union", "20 May 2025", "1 May 2025"]]
+    assert page(out, "fr").rows("Modifications concernant des sous-traitants ultérieurs existants") == [
+        ["Acme Analytics", "Régions d'hébergement des données", "toutes les régions",
+         "Union européenne", "20 mai 2025", "1er mai 2025"]]
 
 
 def test_removal_and_retirement_are_information(run, repo: Repo, tmp_path: Path) -> None:
@@ -302,12 +302,12 @@ def test_removal_and_retirement_are_information(run, repo: Repo, tmp_path: Path)
         ["Beta", "Beta SAS", "Product analytics", "10 June 2025"]]
     assert "## For any question, write to:" in en and "How to object" not in en
     fr_page = page(out, "fr")
-    assert fr_page.rows("Sous-traitants qui ne sont plus utilisés (pour information)")[0][3] == (
+    assert fr_page.rows("Sous-traitants ultérieurs qui ne sont plus utilisés (pour information)")[0][3] == (
         "1er juillet 2025")
     assert "Date limite" not in fr_page.text
     assert mail(out, "en")["Subject"] == ("Example Corp: changes to our subprocessors "
                                           "(2 no longer used)")
-    assert mail(out, "fr")["Subject"] == ("Example Corp : modifications de nos sous-traitants "
+    assert mail(out, "fr")["Subject"] == ("Example Corp : modifications de nos sous-traitants ultérieurs "
                                           "(2 retirés)")
 
 
@@ -329,7 +329,7 @@ def test_objection_deadline(run, repo: Repo, tmp_path: Path, announced: str, eff
     out = tmp_path / "out"
     doc = draft(run, repo, out, "--base", "HEAD")
     assert doc["objection_deadline"] == deadline
-    assert f"- **Date limite d'opposition :** {fr}" in (out / "notice.fr.md").read_text("utf-8")
+    assert f"- **Date limite pour émettre des objections :** {fr}" in (out / "notice.fr.md").read_text("utf-8")
 
 
 def test_dates_of_several_notices(run, based: Repo, tmp_path: Path) -> None:
@@ -390,7 +390,7 @@ def test_missing_translation_falls_back(run, based: Repo, tmp_path: Path) -> Non
     out = tmp_path / "out"
     draft(run, based, out)
     assert md_table((out / "notice.fr.md").read_text("utf-8"),
-                    "Nouveaux sous-traitants")[0][2] == "Only English"
+                    "Nouveaux sous-traitants ultérieurs")[0][2] == "Only English"
 
 
 # -- templates ---------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import Repo
 from smtp_server import PASSWORD, USER, Handler, SMTPServer, certificate, free_port
-from subreg.evidence import files, ledger
+from subreg.evidence import ledger
 from subreg.project import Project
 
 ANNOUNCED, EFFECTIVE = "2026-12-01", "2027-01-05"
@@ -172,7 +172,7 @@ def test_server_down_sends_nothing_and_writes_nothing(cli: Any, drafted: tuple[R
     repo, drafts = drafted
     res = send(cli, repo, drafts, recipients(tmp_path, PEOPLE), f"127.0.0.1:{free_port()}")
     assert res.code == 2 and res.out == ""
-    assert res.err.startswith(f"cannot connect to the SMTP server 127.0.0.1:") and res.err.endswith(
+    assert res.err.startswith("cannot connect to the SMTP server 127.0.0.1:") and res.err.endswith(
         "; nothing was sent\n")
     assert "Traceback" not in res.err
     assert records(repo) == {} and not (state / "send").exists()

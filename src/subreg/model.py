@@ -464,7 +464,7 @@ def _sent_at(value: Any) -> Any:
         raise ValueError(f"{value!r} is not a time: write YYYY-MM-DDTHH:MM:SSZ (UTC) or YYYY-MM-DD")
     day = _date(found[1])
     try:
-        clock = dt.time(*(int(found[i]) for i in (2, 3, 4))) if found[2] else dt.time()
+        clock = dt.time(int(found[2]), int(found[3]), int(found[4])) if found[2] else dt.time()
     except ValueError:
         raise ValueError(f"{value!r} is not a real time of day") from None
     return dt.datetime.combine(day, clock, tzinfo=dt.UTC)

@@ -19,9 +19,9 @@ from typing import Any
 from subreg import findings as fd
 from subreg import history, notices, runner, session
 from subreg.dating import Dating, MainlineDating
+from subreg.errors import EXIT_OK, EXIT_VIOLATIONS, InputError
 from subreg.evidence import objections
 from subreg.evidence.ledger import LedgerDating
-from subreg.errors import EXIT_OK, EXIT_VIOLATIONS, InputError
 from subreg.history import History
 from subreg.options import Options, Outcome
 from subreg.outputs import write_tree

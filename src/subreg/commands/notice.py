@@ -46,6 +46,7 @@ def send(opts: Options, source: Path, recipients_file: Path, smtp: str, starttls
          ledger_dir: Path | None, dry_run: bool) -> Outcome:
     """`subreg notice send`: the drafts in `source`, one message per recipient, and the
     ledger record of what the server accepted (see subreg.evidence.send)."""
+    import contextlib
     import datetime as dt
 
     from subreg.errors import EXIT_INPUT, EXIT_VIOLATIONS, InputError
@@ -60,10 +61,8 @@ def send(opts: Options, source: Path, recipients_file: Path, smtp: str, starttls
     policy = project.policy
     srv = sending.server(smtp, starttls)
     trees = [project.root]
-    try:
+    with contextlib.suppress(InputError):  # not a git repository: the compliance repo is the work tree
         trees.append(project.git.top)
-    except InputError:  # not a git repository: the compliance repo is the work tree
-        pass
     people = recipients.read(recipients_file, policy, trees)
     languages = sorted({r.language for r in people}, key=policy.languages.index)
     drafts = sending.read_drafts(source, languages)
@@ -99,7 +98,8 @@ def send(opts: Options, source: Path, recipients_file: Path, smtp: str, starttls
     refused = sum(1 for r in people if (o := journal.outcomes.get(journal.name(r.address))) and o.status == "refused")
     rec = sending.record(drafts, journal, pending, refused)
     in_actions = github.in_actions()
-    err = [f"{recipients_file}:{r.line}: {'' if in_actions else r.address + ': '}refused by the server ({reply})" for r, reply in run.refused]
+    err = [f"{recipients_file}:{r.line}: {'' if in_actions else r.address + ': '}refused by the server ({reply})"
+           for r, reply in run.refused]
     if rec is not None:
         write_atomic(folder / rec[0], rec[1])
     out = [f"{what}: {run.accepted} message(s) accepted by {srv.shown} ({plan or 'none to send'}), "

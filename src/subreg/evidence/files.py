@@ -9,8 +9,8 @@ import os
 import re
 import stat
 
-from subreg import yamlio
 from subreg import registry as reg
+from subreg import yamlio
 from subreg.errors import InputError, Problem
 from subreg.project import WORKTREE, Project
 

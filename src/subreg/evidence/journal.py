@@ -66,7 +66,7 @@ class Journal:
         self._fh.write(json.dumps(entry, sort_keys=True) + "\n")
         self._fh.flush()
         os.fsync(self._fh.fileno())
-        self.outcomes[entry["r"]] = Outcome(status, language, terms, stamp)
+        self.outcomes[self.name(address)] = Outcome(status, language, terms, stamp)
 
     def open(self) -> None:
         """Open for appending, with an exclusive lock (one run of a draft at a time)."""

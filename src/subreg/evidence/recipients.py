@@ -78,7 +78,7 @@ def read(path: Path, policy: Policy, work_trees: list[Path]) -> list[Recipient]:
         if len(cells) > 3:
             problems.append(Problem(shown, line, 0, f"{len(cells)} columns: a row is email,language[,terms]"))
             continue
-        address, language, terms = (cells + ["", ""])[:3]
+        address, language, terms = [*cells, "", ""][:3]
         if not _EMAIL.fullmatch(address):
             problems.append(Problem(shown, line, 1, "the first column is not an e-mail address"))
             continue
