@@ -470,3 +470,102 @@ def test_output_is_deterministic(run, based: Repo, tmp_path: Path) -> None:
     draft(run, based, second, today="2025-09-30")  # the clock does not leak into drafts
     for name in sorted(FILES):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+# -- what the draft says, and what happens next -------------------------------------------
+
+def test_a_draft_of_changes_only_speaks_of_no_new_subprocessor(run, based: Repo, tmp_path: Path) -> None:
+    based.put("acme", locations=["DE", "FR"], notice=notice("2025-04-01", "2025-05-20"))
+    out = tmp_path / "out"
+    draft(run, based, out)
+    for lang, words in (("en", "new subprocessor"), ("fr", "nouveau sous-traitant")):
+        for ext in ("md", "html"):
+            assert words not in (out / f"notice.{lang}.{ext}").read_text("utf-8").lower(), (lang, ext)
+        assert words not in text_part(mail(out, lang)).lower()
+    assert "before a change to a subprocessor with access to personal data takes effect" in \
+        (out / "notice.en.md").read_text("utf-8")
+    assert "avant qu'une modification concernant un sous-traitant ultérieur ayant accès à des données à caractère " \
+        "personnel ne prenne effet" in (out / "notice.fr.md").read_text("utf-8")
+
+
+def test_a_draft_of_removals_only_asks_nothing(run, repo: Repo, tmp_path: Path) -> None:
+    repo.put("acme")
+    repo.put("beta", name="Beta", legal_name="Beta SAS")
+    repo.commit("2025-01-01")
+    repo.remove("registry/beta.yaml")
+    out = tmp_path / "out"
+    draft(run, repo, out, "--base", "HEAD")
+    fr = (out / "notice.fr.md").read_text("utf-8")
+    assert "ne sont plus utilisés. Cette information ne requiert aucune démarche de votre part." in fr
+    assert "objection" not in fr.lower()
+
+
+def test_french_uses_the_vocabulary_of_french_gdpr_practice(run, based: Repo, tmp_path: Path) -> None:
+    based.put("gamma", name="Gamma", legal_name="Gamma Ltd", notice=notice("2025-05-01", "2025-06-15"))
+    out = tmp_path / "out"
+    draft(run, based, out)
+    fr = (out / "notice.fr.md").read_text("utf-8")
+    for words in ("sous-traitant ultérieur", "Finalité", "données à caractère personnel", "émettre des objections",
+                  "contrat de sous-traitance (DPA)", "article 28, paragraphe 2, du RGPD"):
+        assert words in fr, words
+    for wrong in ("Objectif", "données personnelles", "accord de traitement"):
+        assert wrong not in fr, wrong
+
+
+def test_transfer_safeguards_only_where_data_leaves_an_adequate_place(run, based: Repo, tmp_path: Path) -> None:
+    based.put("gamma", name="Gamma", legal_name="Gamma Ltd", locations=["FR", "CH"],
+              notice=notice("2025-05-01", "2025-06-15"))
+    based.put("delta", name="Delta", legal_name="Delta Inc.", locations=["US"], transfer_mechanisms=["DPF"],
+              notice=notice("2025-05-01", "2025-06-15"))
+    out = tmp_path / "out"
+    doc = draft(run, based, out)
+    assert [(a["id"], a["transfers"]) for a in doc["added"]] == [
+        ("delta", [{"place": "US", "safeguards": ["DPF"]}]), ("gamma", [])]
+    rows = md_table((out / "notice.en.md").read_text("utf-8"), "New subprocessors")
+    assert [r[6] for r in rows] == ["United States: DPF", "none needed (EU/EEA or adequacy decision)"]
+    rows = md_table((out / "notice.fr.md").read_text("utf-8"), "Nouveaux sous-traitants ultérieurs")
+    assert [r[6] for r in rows] == ["États-Unis : DPF", "non requis (UE/EEE ou décision d'adéquation)"]
+
+
+def test_additions_announced_on_different_days_each_have_their_dates(run, based: Repo, tmp_path: Path) -> None:
+    based.put("gamma", name="Gamma", legal_name="Gamma Ltd", notice=notice("2025-03-01", "2025-04-20"))
+    based.put("delta", name="Delta", legal_name="Delta Ltd", notice=notice("2025-03-10", "2025-05-01"))
+    out = tmp_path / "out"
+    doc = draft(run, based, out)
+    assert [(a["id"], a["announced_on"], a["effective_on"], a["objection_deadline"]) for a in doc["added"]] == [
+        ("delta", "2025-03-10", "2025-05-01", "2025-04-09"), ("gamma", "2025-03-01", "2025-04-20", "2025-03-31")]
+    rows = md_table((out / "notice.en.md").read_text("utf-8"), "New subprocessors")
+    assert [(r[0], r[8], r[9]) for r in rows] == [
+        ("Delta", "1 May 2025", "9 April 2025"), ("Gamma", "20 April 2025 (announced 1 March 2025)", "31 March 2025")]
+    rows = page(out, "fr").rows("Nouveaux sous-traitants ultérieurs")
+    assert rows[1][8:10] == ["20 avril 2025 (annoncé le 1er mars 2025)", "31 mars 2025"]
+
+
+def test_negotiated_terms_get_their_own_deadline(run, based: Repo, tmp_path: Path) -> None:
+    based.policy(dpa_terms={"enterprise": {"notice_period_days": 45, "objection_days": 20},
+                            "public-sector": {"notice_period_days": 30}},
+                 objection_process={"en": "You may terminate the affected service without penalty.",
+                                    "fr": "Vous pouvez résilier le service concerné sans pénalité."})
+    based.put("gamma", name="Gamma", legal_name="Gamma Ltd", notice=notice("2025-05-01", "2025-06-20"))
+    out = tmp_path / "out"
+    doc = draft(run, based, out)
+    # the standard deadline follows the longest period (45 days); each terms its own window
+    assert doc["objection_deadline"] == "2025-06-15"
+    assert doc["objection_deadlines"] == {"enterprise": "2025-05-21", "public-sector": "2025-05-31"}
+    assert doc["added"][0]["objection_deadlines"] == doc["objection_deadlines"]
+    assert doc["objection_process"]["fr"] == "Vous pouvez résilier le service concerné sans pénalité."
+    en = (out / "notice.en.md").read_text("utf-8")
+    assert "If your DPA has negotiated terms (enterprise), you may object until **21 May 2025**." in en
+    assert "If your DPA has negotiated terms (public-sector), you may object until **31 May 2025**." in en
+    assert "## What happens if you object\n\nYou may terminate the affected service without penalty.\n" in en
+    fr_html = page(out, "fr")
+    assert "Suites données à une objection" in fr_html.text
+    assert "Vous pouvez résilier le service concerné sans pénalité." in fr_html.text
+    assert "vous pouvez émettre des objections jusqu'au 21 mai 2025." in text_part(mail(out, "fr"))
+    # never a word of objections in a draft: they are internal
+    based.write("objections/acme-1.yaml", "customer: ACME-1\nsubprocessor: gamma\nnotice: 2025-05-01\n"
+                                          "received_on: 2025-05-02\nstatus: open\n")
+    again = tmp_path / "again"
+    draft(run, based, again)
+    for name in FILES:
+        assert b"ACME-1" not in (again / name).read_bytes()

@@ -39,6 +39,8 @@ def read(project: Project, head: str, folder: str) -> Files:
     out: Files = []
     readable = {}
     for item in items:
+        if item.path != folder and not item.path.startswith(folder + "/"):
+            continue  # a parent folder, listed by ls-tree -t
         if item.path == folder:
             if item.kind != "folder":
                 out.append((item.path, Problem(f"{label}:{item.path}", 0, 0, f"is a {item.kind}; it must be a folder")))
