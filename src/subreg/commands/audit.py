@@ -63,6 +63,7 @@ def run(opts: Options, out: Path | None) -> Outcome:
         "activations": soon + active,  # details of both, for readers of the report
         "recent_changes": recent(hist, today),
         "objections": objections.summary(sess.objections),
+        "notices_due": notices_due(sess, hist, project),
     }
     md = audit_md.render(report, project.policy.company)
     if out is not None:
@@ -111,6 +112,32 @@ def replay(hist: History, project: Project, current: Registry,
         out.append(fd.make("history-invalid", "warning", None, problem.path,
                            problem.line or 1, f"commit {sha[:12]}: {problem}"))
     return out, used
+
+
+def notices_due(sess: session.Session, hist: History, project: Project) -> list[dict[str, Any]]:
+    """The notices to send today: announced today, not yet proven sent by the ledger,
+    grouped by the first-parent commit that brought them in (`base`: its first parent),
+    so that `subreg notice --base BASE --head COMMIT` writes the drafts of that merged
+    change for `subreg notice send`. A notice of the baseline is never due."""
+    today = project.today
+    groups: dict[str, dict[str, Any]] = {}
+    for sp in sess.registry:
+        notice = sp.notice
+        if notice is None or notice.announced_on != today or not sp.needs_notice():
+            continue
+        if sess.ledger.proof(sp.id, notice, today) is not None:
+            continue
+        found = hist.notice_first_seen([sp.id], notice, mainline=True)
+        if found is None:
+            continue
+        commit = found[1]
+        parent = project.git.try_resolve(f"{commit}^1")
+        if parent is None:
+            continue
+        item = groups.setdefault(commit, {"commit": commit, "base": parent, "announced_on": today.isoformat(),
+                                          "subprocessors": []})
+        item["subprocessors"].append(sp.id)
+    return sorted(groups.values(), key=lambda g: g["commit"])
 
 
 def upcoming(reg: Registry, today: dt.date) -> list[dict[str, Any]]:
