@@ -351,3 +351,114 @@ def test_stricter_dpa_terms_and_evidence() -> None:
     assert back.notice_evidence == "ledger" and relaxation.field == "notice_evidence"
     same = policy(dpa_terms={"e": {"notice_period_days": 30, "objection_days": 30}})
     assert strictness.judge(policy(dpa_terms={"e": {"notice_period_days": 30}}), same) == (same, [])
+
+
+# -- corners: the folders at a commit, the journal, the recipients file, notices due --------
+
+def test_evidence_folders_at_a_commit_follow_the_registry_s_rules(run: Any, sent: Repo) -> None:
+    sent.write("notices/ledger/notes.txt", "hello")
+    sent.write("notices/ledger/sub/2026-12-01-x.yaml", record())
+    sent.write("objections/acme.yaml", objection(status="withdrawn"))
+    head = sent.commit("2026-12-02", "odd files")
+    res = run("--repo", sent.path, "--today", "2026-12-05", "check", "--base", "HEAD~1", "--head", head)
+    assert res.code == 2
+    assert f"{head[:12]}:notices/ledger/notes.txt: bad file name 'notes.txt'" in res.err
+    assert f"{head[:12]}:notices/ledger/sub: is a folder; notices/ledger/ holds only" in res.err
+    sent.remove("notices/ledger/notes.txt")
+    sent.remove("notices/ledger/sub/2026-12-01-x.yaml")
+    sent.remove("objections/acme.yaml")
+    (sent.path / "objections").rmdir()
+    sent.write("objections", "not a folder")
+    head = sent.commit("2026-12-03", "objections is a file")
+    res = run("--repo", sent.path, "--today", "2026-12-05", "check", "--base", "HEAD~1", "--head", head)
+    assert res.code == 2 and f"{head[:12]}:objections: is a file; it must be a folder" in res.err
+    res = run("--repo", sent.path, "--today", "2026-12-05", "validate")
+    assert res.code == 2 and "objections: is a file; it must be a folder" in res.err
+
+
+def test_objections_outside_git(run: Any, tmp_path: Path) -> None:
+    repo = tmp_path / "plain"
+    (repo / "policies").mkdir(parents=True)
+    (repo / "policies" / "policy.yaml").write_text(dump(POLICY), encoding="utf-8")
+    (repo / "registry").mkdir()
+    (repo / "registry" / "mailrelay.yaml").write_text(dump({**__import__("conftest").entry(), "notice": NOTICE}),
+                                                     encoding="utf-8")
+    (repo / "objections").mkdir()
+    (repo / "objections" / "a.yaml").write_text(objection(notice="2026-01-01"), encoding="utf-8")
+    res = run("--repo", repo, "validate")
+    assert res.code == 2 and "mailrelay never had a notice announced on 2026-01-01: its notices were announced " \
+        "on 2026-12-01" in res.err
+
+
+def test_the_audit_lists_the_notices_due_today(run: Any, ledgered: Repo, tmp_path: Path) -> None:
+    merge = ledgered.git("rev-parse", "HEAD")
+    out = tmp_path / "audit"
+    run("--repo", ledgered.path, "--today", ANNOUNCED, "audit", "--out", out)
+    doc = json.loads((out / "audit.json").read_text("utf-8"))
+    assert doc["notices_due"] == [{"commit": merge, "base": ledgered.git("rev-parse", "HEAD~1"),
+                                   "announced_on": ANNOUNCED, "subprocessors": ["mailrelay"]}]
+    for today in ("2026-11-30", "2026-12-02"):  # only on the day itself
+        run("--repo", ledgered.path, "--today", today, "audit", "--out", out)
+        assert json.loads((out / "audit.json").read_text("utf-8"))["notices_due"] == []
+    ledgered.write(f"notices/ledger/{ANNOUNCED}-a.yaml", record(sent_at="2026-12-01T00:10:00Z"))
+    run("--repo", ledgered.path, "--today", ANNOUNCED, "audit", "--out", out)
+    assert json.loads((out / "audit.json").read_text("utf-8"))["notices_due"] == []  # sent already
+
+
+def test_the_journal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+
+    from subreg.errors import InputError
+    from subreg.evidence import journal
+
+    monkeypatch.delenv("SUBREG_STATE_DIR", raising=False)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
+    assert journal.state_dir() == tmp_path / "xdg" / "subreg"
+    monkeypatch.delenv("XDG_STATE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert journal.state_dir() == tmp_path / "home" / ".local" / "state" / "subreg"
+    monkeypatch.setenv("SUBREG_STATE_DIR", str(tmp_path / "state"))
+    one = journal.load("d" * 64, ANNOUNCED)
+    one.open()
+    with pytest.raises(InputError, match="another `subreg notice send` of these drafts is running"):
+        journal.load("d" * 64, ANNOUNCED).open()
+    one.note("A@x.example", "accepted", "en", None, dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC))
+    one.close()
+    assert journal.load("d" * 64, ANNOUNCED).accepted("a@X.example")  # addresses compare case-blind
+    path = one.path
+    path.write_text(path.read_text("utf-8") + '{"r": "cut', encoding="utf-8")  # a kill mid-line
+    assert journal.load("d" * 64, ANNOUNCED).accepted("a@x.example")
+    path.write_text('{"r": "cut\n' + path.read_text("utf-8"), encoding="utf-8")
+    with pytest.raises(InputError, match=r":1: the send journal is damaged"):
+        journal.load("d" * 64, ANNOUNCED)
+    path.write_bytes(b"\xff\n")
+    with pytest.raises(InputError, match="cannot read the send journal"):
+        journal.load("d" * 64, ANNOUNCED)
+    (tmp_path / "ro").write_text("", encoding="utf-8")
+    blocked = journal.Journal(tmp_path / "ro" / "x.jsonl", "k")
+    with pytest.raises(InputError, match="cannot write the send journal"):
+        blocked.open()
+
+
+def test_the_recipients_file_itself(tmp_path: Path) -> None:
+    from subreg.errors import InputError
+    from subreg.evidence import recipients
+
+    pol = Policy.model_validate(POLICY)
+    with pytest.raises(InputError, match="cannot read the recipients file"):
+        recipients.read(tmp_path / "missing.csv", pol, [])
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"\xff\xfe")
+    with pytest.raises(InputError, match="is not UTF-8 text"):
+        recipients.read(bad, pol, [])
+    bad.write_text("email,language\n\n# nobody yet\n", encoding="utf-8")
+    with pytest.raises(InputError, match="lists no recipients"):
+        recipients.read(bad, pol, [])
+    bad.write_text('"unclosed,en\n', encoding="utf-8")
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setattr(recipients, "MAX_BYTES", 4)
+    try:
+        with pytest.raises(InputError, match="is larger than 4 bytes"):
+            recipients.read(bad, pol, [])
+    finally:
+        monkeypatch.undo()
