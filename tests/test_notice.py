@@ -162,7 +162,8 @@ def test_addition(run, based: Repo, tmp_path: Path) -> None:
     fr_md = (out / "notice.fr.md").read_text("utf-8")
     assert md_table(fr_md, "Nouveaux sous-traitants ultérieurs") == [[
         "Postmark", "ActiveCampaign, LLC", "E-mails transactionnels", "Adresses e-mail",
-        "Inde, Union européenne", "SOC 2 Type II, ISO 27001", "Inde : SCC; États-Unis : SCC, DPF",
+        "Inde, Union européenne", "SOC 2 Type II, ISO 27001", "Inde : clauses contractuelles types (CCT); États-Unis : clauses "
+        "contractuelles types (CCT), cadre de protection des données UE-États-Unis (DPF)",
         "AWS (États-Unis, Irlande)", "10 avril 2025", "4 avril 2025", "—"]]
     assert "- **Date du présent avis :** 5 mars 2025" in fr_md
     assert "jusqu'au **4 avril 2025**" in fr_md
@@ -524,7 +525,8 @@ def test_transfer_safeguards_only_where_data_leaves_an_adequate_place(run, based
     rows = md_table((out / "notice.en.md").read_text("utf-8"), "New subprocessors")
     assert [r[6] for r in rows] == ["United States: DPF", "none needed (EU/EEA or adequacy decision)"]
     rows = md_table((out / "notice.fr.md").read_text("utf-8"), "Nouveaux sous-traitants ultérieurs")
-    assert [r[6] for r in rows] == ["États-Unis : DPF", "non requis (UE/EEE ou décision d'adéquation)"]
+    assert [r[6] for r in rows] == ["États-Unis : cadre de protection des données UE-États-Unis (DPF)",
+                                    "non requis (UE/EEE ou décision d'adéquation)"]
 
 
 def test_additions_announced_on_different_days_each_have_their_dates(run, based: Repo, tmp_path: Path) -> None:

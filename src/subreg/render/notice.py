@@ -290,9 +290,11 @@ def _environment(root: Path, policy: Policy) -> jinja2.Environment:
             return ", ".join(str(c["name"]) if isinstance(c, dict) else str(c) for c in value)
         if field == "subprocessors":
             return "; ".join(f"{m['name']} ({envmod.country_names(m['locations'], lang)})" for m in value)
-        if field == "transfers":
+        if field == "transfers":  # the safeguards by the names the reader's practice uses
+            names = t.get("mechanisms", {})
             return "; ".join(f"{envmod.country_names([x['place']], lang)}{t['colon']} "
-                             f"{', '.join(x['safeguards']) or t['safeguard_missing']}" for x in value)
+                             f"{', '.join(names.get(m, m) for m in x['safeguards']) or t['safeguard_missing']}"
+                             for x in value)
         if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             return envmod.format_date(value, lang)
         if isinstance(value, list):
