@@ -374,3 +374,42 @@ def test_notice_keeps_working_as_a_command(run: Any, drafted: tuple[Repo, Path],
         "`subreg notice send`" in res.err
     res = run("--repo", repo.path, "notice", "send")
     assert res.code == 2 and "Missing option '--from'" in res.err
+
+
+def test_a_draft_folder_cannot_add_recipients_or_headers(run: Any, drafted: tuple[Repo, Path], tmp_path: Path) -> None:
+    """The drafts may come from a CI artifact: only the draft's own headers go out, and
+    what the record is written from is checked."""
+    repo, drafts = drafted
+    people = recipients(tmp_path, "ana@client-a.example,en\n")
+    eml = drafts / "notice.en.eml"
+    raw = eml.read_bytes()
+    eml.write_bytes(raw.replace(b"\r\nSubject:", b"\r\nBcc: spy@evil.example\r\nReply-To: spy@evil.example\r\nSubject:",
+                                1))
+    with SMTPServer() as smtp:
+        assert send(run, repo, drafts, people, smtp.address).code == 0
+        [m] = smtp.received
+    assert m.recipients == ["ana@client-a.example"]
+    assert "Bcc" not in m.message and "Reply-To" not in m.message and b"spy@" not in m.data
+    assert m.message.keys() == ["From", "To", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type",
+                                "Content-Language"]
+    eml.write_bytes(raw.replace(b"Message-ID: <", b"Message-ID: <x\r\nMessage-ID: <", 1))
+    res = send(run, repo, drafts, people, "127.0.0.1:25")
+    assert res.code == 2 and "is not an e-mail draft of `subreg notice`" in res.err
+    eml.write_bytes(raw)
+    doc = json.loads((drafts / "notice.json").read_text("utf-8"))
+    doc["added"][0]["id"] = "x]\nevil: [y"
+    (drafts / "notice.json").write_text(json.dumps(doc), encoding="utf-8")
+    res = send(run, repo, drafts, people, "127.0.0.1:25")
+    assert res.code == 2 and "is not the notice.json of `subreg notice`" in res.err
+
+
+def test_a_late_sending_is_announced(run: Any, drafted: tuple[Repo, Path], tmp_path: Path) -> None:
+    repo, drafts = drafted
+    people = recipients(tmp_path, PEOPLE)
+    for today, warned in (("2026-12-02", False), ("2026-12-03", True)):
+        res = run("--repo", repo.path, "--today", today, "notice", "send", "--from", drafts, "--recipients", people,
+                  "--smtp", "127.0.0.1:25", "--dry-run")
+        assert res.code == 0
+        assert (res.err == "warning: these drafts announce 2026-12-01 and go out on 2026-12-03: customers are told "
+                           "today, and the notice period counts from today (see notice-sent-late)\n") == warned
+        assert (res.err == "") == (not warned)

@@ -75,6 +75,10 @@ def send(opts: Options, source: Path, recipients_file: Path, smtp: str, starttls
             f"{folder / name} already records a sending of these drafts, and this machine has no journal of it "
             f"({journal.path}): nothing was sent, so that nobody gets a second copy. Resume on the machine "
             "that sent it, or restore its journal here.\n"))
+    late = []
+    if todo and project.today > dt.date.fromisoformat(drafts.announced_on) + dt.timedelta(days=1):
+        late.append(f"warning: these drafts announce {drafts.announced_on} and go out on {project.today}: customers "
+                    "are told today, and the notice period counts from today (see notice-sent-late)")
     counts = {lang: sum(r.language == lang for r in todo) for lang in languages}
     plan = ", ".join(f"{lang} {n}" for lang, n in counts.items() if n)
     what = f"the notice of {drafts.announced_on} (drafts {drafts.short})"
@@ -90,7 +94,7 @@ def send(opts: Options, source: Path, recipients_file: Path, smtp: str, starttls
         if len(todo) < len(people):
             lines.append(f"  already sent (journal {journal.path}): {len(people) - len(todo)}")
         lines.append(f"  the ledger record would be {folder / name}")
-        return Outcome(EXIT_OK, "\n".join(lines) + "\n")
+        return Outcome(EXIT_OK, "\n".join(lines) + "\n", "".join(w + "\n" for w in late))
     run = sending.Run()
     if todo:
         run = sending.deliver(srv, drafts, todo, journal, lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
@@ -98,7 +102,7 @@ def send(opts: Options, source: Path, recipients_file: Path, smtp: str, starttls
     refused = sum(1 for r in people if (o := journal.outcomes.get(journal.name(r.address))) and o.status == "refused")
     rec = sending.record(drafts, journal, pending, refused)
     in_actions = github.in_actions()
-    err = [f"{recipients_file}:{r.line}: {'' if in_actions else r.address + ': '}refused by the server ({reply})"
+    err = late + [f"{recipients_file}:{r.line}: {'' if in_actions else r.address + ': '}refused by the server ({reply})"
            for r, reply in run.refused]
     if rec is not None:
         write_atomic(folder / rec[0], rec[1])

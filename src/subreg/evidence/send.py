@@ -44,9 +44,14 @@ from subreg.errors import InputError
 from subreg.escape import one_line
 from subreg.evidence import journal as journals
 from subreg.evidence.recipients import Recipient
-from subreg.model import _EMAIL
+from subreg.model import _EMAIL, ID_PATTERN
 
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
+# The headers of a draft that go out (To and Date are set per message): anything else a
+# draft folder holds (a Bcc, a Reply-To added by hand) stays behind.
+KEPT = (b"from", b"subject", b"message-id", b"mime-version", b"content-type", b"content-transfer-encoding",
+        b"content-language")
+_MESSAGE_ID = re.compile(r"<[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+>")
 _HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 
 
@@ -98,7 +103,7 @@ class Drafts:
 
     def message(self, lang: str, to: str, at: dt.datetime) -> bytes:
         """The draft of `lang`, addressed to `to` and dated `at`."""
-        head = [h for h in self.heads[lang] if h.split(b":", 1)[0].strip().lower() not in (b"to", b"date", b"x-unsent")]
+        head = [h for h in self.heads[lang] if h.split(b":", 1)[0].strip().lower() in KEPT]
         head.insert(1, f"To: {to}".encode())
         head.insert(3, f"Date: {format_datetime(at)}".encode())
         return b"\r\n".join(head) + b"\r\n\r\n" + self.bodies[lang]
@@ -129,6 +134,8 @@ def read_drafts(folder: Path, languages: list[str]) -> Drafts:
         facts = json.loads(raw)
         announced = dt.date.fromisoformat(facts["announced_on"]).isoformat()
         ids = sorted({str(i["id"]) for key in ("added", "changed", "removed") for i in facts[key]})
+        if not ids or not all(ID_PATTERN.fullmatch(i) for i in ids):
+            raise ValueError
     except (ValueError, KeyError, TypeError, AttributeError):
         raise InputError.at(str(folder / "notice.json"), "is not the notice.json of `subreg notice`") from None
     drafts = Drafts(folder, facts, hashlib.sha256(raw).hexdigest(), announced, ids)
@@ -138,9 +145,12 @@ def read_drafts(folder: Path, languages: list[str]) -> Drafts:
         block, sep, body = data.partition(b"\r\n\r\n")
         msg = BytesParser(policy=email_policy.default).parsebytes(data)
         sender = parseaddr(str(msg.get("From", "")))[1]
-        if not sep or msg.defects or not _EMAIL.fullmatch(sender) or not msg.get("Message-ID"):
+        heads = _fields(block)
+        single = all(sum(h.lower().startswith(name + b":") for h in heads) == 1 for name in (b"from", b"message-id"))
+        if not sep or msg.defects or not single or not _EMAIL.fullmatch(sender) \
+                or not _MESSAGE_ID.fullmatch(str(msg.get("Message-ID", ""))):
             raise InputError.at(str(path), "is not an e-mail draft of `subreg notice` (CRLF lines, From, Message-ID)")
-        drafts.heads[lang] = _fields(block)
+        drafts.heads[lang] = heads
         drafts.bodies[lang] = body
         drafts.senders[lang] = sender
         drafts.message_ids[lang] = str(msg["Message-ID"])
