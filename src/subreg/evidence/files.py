@@ -8,11 +8,16 @@ from __future__ import annotations
 import os
 import re
 import stat
+from typing import TypeVar
 
+from pydantic import BaseModel
+
+from subreg import model, yamlio
 from subreg import registry as reg
-from subreg import yamlio
 from subreg.errors import InputError, Problem
 from subreg.project import WORKTREE, Project
+
+M = TypeVar("M", bound=BaseModel)
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.yaml")
 
@@ -25,6 +30,23 @@ def _problem(name: str, kind: str, folder: str) -> str | None:
     if kind != "file":
         return f"is a {kind}; {folder}/ holds only <name>.yaml files, nothing else"
     return f"bad file name {name!r}: {folder}/ holds only <name>.yaml files (letters, digits, . _ -)"
+
+
+def parsed(items: Files, kind: type[M]) -> tuple[list[tuple[str, M, yamlio.Doc]], list[Problem]]:
+    """Each readable file parsed strictly and validated as `kind`: the (path, value,
+    document) of those that are, and the problems of those that are not."""
+    good: list[tuple[str, M, yamlio.Doc]] = []
+    problems: list[Problem] = []
+    for path, raw in items:
+        if isinstance(raw, Problem):
+            problems.append(raw)
+            continue
+        try:
+            doc = yamlio.loads(raw, path)
+            good.append((path, model.parse(kind, doc), doc))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    return good, problems
 
 
 def read(project: Project, head: str, folder: str) -> Files:

@@ -23,7 +23,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from subreg import model, yamlio
+from subreg import yamlio
 from subreg.diff import Change
 from subreg.errors import InputError, Problem
 from subreg.evidence import files
@@ -93,17 +93,8 @@ def check(rec: LedgerRecord, doc: yamlio.Doc, path: str, policy: Policy | None) 
 def parse(items: files.Files, policy: Policy | None) -> Ledger:
     """A Ledger from the folder's files; every problem of every file, or the ledger."""
     ledger = Ledger()
-    problems: list[Problem] = []
-    for path, raw in items:
-        if isinstance(raw, Problem):
-            problems.append(raw)
-            continue
-        try:
-            doc = yamlio.loads(raw, path)
-            rec = model.parse(LedgerRecord, doc)
-        except InputError as exc:
-            problems.extend(exc.problems)
-            continue
+    records, problems = files.parsed(items, LedgerRecord)
+    for path, rec, doc in records:
         found = check(rec, doc, path, policy)
         if found:
             problems.extend(found)

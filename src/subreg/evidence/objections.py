@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from subreg import findings as fd
-from subreg import history, model, yamlio
+from subreg import history, yamlio
 from subreg import registry as reg
 from subreg.errors import InputError, Problem
 from subreg.evidence import files
@@ -102,18 +102,9 @@ def parse(items: files.Files, registry: Registry, policy: Policy,
           past: Any = None) -> list[Filed]:
     """The objections of the folder, validated against the registry and the notices its
     entries have or had (`past`: a callable ids -> {(id, announced_on): effective_on})."""
-    problems: list[Problem] = []
     read: list[tuple[str, Objection, yamlio.Doc]] = []
-    for path, raw in items:
-        if isinstance(raw, Problem):
-            problems.append(raw)
-            continue
-        try:
-            doc = yamlio.loads(raw, path)
-            obj = model.parse(Objection, doc)
-        except InputError as exc:
-            problems.extend(exc.problems)
-            continue
+    parsed, problems = files.parsed(items, Objection)
+    for path, obj, doc in parsed:
         found = _check(obj, doc, policy)
         if obj.subprocessor not in registry:
             found.append(doc.problem(("subprocessor",), f"unknown subprocessor {obj.subprocessor!r}: there is no "
