@@ -27,10 +27,10 @@ def catalogue(fmt: str) -> Outcome:
 
     services = catalog.load()
     if fmt == "json":
-        doc = [{"id": s.id, **s.model_dump(mode="json", exclude_defaults=True)} for s in services]
+        doc = [{"id": s.id, **s.as_json()} for s in services]
         return Outcome(EXIT_OK, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     width = max(len(s.id) for s in services)
-    lines = [f"{s.id:<{width}}  {s.name}  [{', '.join(s.hosts + s.domains) or '-'}]" for s in services]
+    lines = [f"{s.id:<{width}}  {s.name}  [{', '.join(s.hosts + s.domains + s.urls) or '-'}]" for s in services]
     return Outcome(EXIT_OK, "\n".join(lines) + f"\n{len(services)} services\n")
 
 

@@ -205,7 +205,7 @@ def _url_files(grep: tuple[bytes, bool], matcher: Matcher, own: tuple[str, ...])
     known = set()
     for authority in set(_AUTHORITY.findall(out)):
         host = text.host_of(authority.decode("utf-8", errors="replace"))
-        if host and matcher.host(host) and not text.is_own(host, own):
+        if host and matcher.candidate(host) and not text.is_own(host, own):
             known.add(authority)
     if not known:
         return set()

@@ -81,12 +81,11 @@ def link(registry: Registry, catalogue: Iterable[Service]) -> Links:
         targets = _targets(sp, by_site, by_name, by_legal)
         if detect and (detect.packages or detect.domains):
             if not detect.catalog:
-                extra = Service(name=sp.name, legal_names=[sp.entity], website=sp.website, category="cloud",
-                                id=sp.id)
+                extra = Service(name=sp.name, legal_names=(sp.entity,), website=sp.website, id=sp.id)
                 links.services.setdefault(sp.id, extra)
                 targets = sorted({*targets, sp.id})
-            own.append(Service(name=sp.name, legal_names=[sp.entity], category="cloud", domains=list(detect.domains),
-                               packages={k: list(v) for k, v in detect.packages.items()},
+            own.append(Service(name=sp.name, legal_names=(sp.entity,), domains=tuple(detect.domains),
+                               packages={k: tuple(v) for k, v in detect.packages.items()},
                                id=detect.catalog or sp.id))
         for t in targets:
             links.entries.setdefault(t, []).append(sp)
