@@ -159,8 +159,8 @@ def _walk(root: Path) -> Iterable[str]:
             yield prefix + name
 
 
-# What may follow `://` up to the host's end, in git grep's output (bytes).
-_AUTHORITY = re.compile(rb"://([^\s/\\?#\"'`<>()\[\]|,;\x00]+)")
+# What git grep's -o -P pattern takes, for its output without PCRE (whole lines).
+_URLS = re.compile(ProductTree.AUTHORITY.encode())
 # Names worth a look in a file listing: cheap string tests before paths.kind().
 _LISTED = (".txt", ".in", ".toml", ".json", ".xml", ".gradle", ".kts", ".csproj", ".fsproj", ".vbproj", ".tf",
            ".yaml", ".yml", ".mod", ".cfg", ".env", "gemfile", "pipfile", "procfile", "pkg-info", "metadata")
@@ -199,30 +199,27 @@ def whole(started: Started, matcher: Matcher, own: tuple[str, ...], skip: tuple[
 
 
 def _url_files(grep: tuple[bytes, bool], matcher: Matcher, own: tuple[str, ...]) -> set[str]:
-    """The files whose URLs name a catalogue host: every distinct authority is looked
-    up once, and only the files holding a known one are read afterwards."""
-    out, headed = grep
-    known = set()
-    for authority in set(_AUTHORITY.findall(out)):
-        host = text.host_of(authority.decode("utf-8", errors="replace"))
-        if host and matcher.candidate(host) and not text.is_own(host, own):
-            known.add(authority)
-    if not known:
-        return set()
+    """The files whose URLs name a catalogue service: every distinct URL (authority and
+    first path segments) is looked up once, and only the files holding a known one are
+    read afterwards."""
+    out, perl = grep
+    known: dict[bytes, bool] = {}
     files = set()
-    if headed:  # path, then its `://authority` lines
-        current = b""
-        for line in out.split(b"\n"):
-            if not line.startswith(b"://"):
-                current = line
-            elif line[3:] in known:
-                files.add(current)
-        return {f.decode("utf-8", errors="surrogateescape") for f in files}
-    pattern = re.compile(b"://(?:" + b"|".join(re.escape(a) for a in sorted(known, key=len, reverse=True)) + b")")
-    for m in pattern.finditer(out):
-        start = out.rfind(b"\n", 0, m.start()) + 1
-        files.add(out[start:out.index(b"\0", start)])
+    for path, found in ProductTree.grep_records(out, perl):
+        for url in (found,) if perl else _URLS.findall(found):
+            hit = known.get(url)
+            if hit is None:
+                hit = known[url] = _names_service(url, matcher, own)
+            if hit:
+                files.add(path)
+                break
     return {f.decode("utf-8", errors="surrogateescape") for f in files}
+
+
+def _names_service(url: bytes, matcher: Matcher, own: tuple[str, ...]) -> bool:
+    authority, _, path = url[3:].decode("utf-8", errors="replace").partition("/")
+    host = text.host_of(authority)
+    return bool(host and not text.is_own(host, own) and matcher.url(host, "/" + path))
 
 
 def _one(root: Path, rel: str, kind: str, real_root: str, reader: Reader, need_url: bool) -> None:
