@@ -186,8 +186,8 @@ _DOC_KEY = re.compile(
 # A value the code compares with (`endpoint == 'https://...'`), not one it calls.
 _COMPARED = re.compile(r"(?:==|!=)=?\s*[frbu]?[\"'`]$")
 # An example value (a form's sample or placeholder), not one the code uses.
-_EXAMPLE = re.compile(r"(?i)(?<![a-z0-9])(?:e\.g\.|examples?|samples?|placeholder)(?:_?url|_?value|_?text)?[\"']?\s*[:=]\s*"
-                      r"[(\[{]?\s*[frbu]?[\"'`]$")
+_EXAMPLE = re.compile(r"(?i)(?<![a-z0-9])(?:e\.g\.|examples?|samples?|placeholder)(?:_?url|_?value|_?text)?"
+                      r"[\"']?\s*[:=]\s*[(\[{]?\s*[frbu]?[\"'`]$")
 _PROSE = re.compile(r"(?i)(?:description|help|usage|example|epilog|hint|tooltip|title)"
                     r"\s*[(:=]\s*[frbu]?[\"'`][^\"'`]*$")
 
