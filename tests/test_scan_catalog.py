@@ -203,3 +203,10 @@ def test_variables_providers_and_needles() -> None:
     assert m.variable("PADDLE_API_KEY") == "paddle"
     assert m.provider("HashiCorp/AWS") == "aws"
     assert m.candidate("api.stripe.com") and m.candidate("www.googleapis.com") and not m.candidate("example.com")
+
+
+@pytest.mark.parametrize("raw", ["Sentry_SDK", "sentry.sdk", "zope.interface", "A-_.b", "google-cloud-*", "X__Y", "pydrive2"])
+def test_pypi_names_are_normalised_as_packaging_does(raw: str) -> None:
+    from packaging.utils import canonicalize_name
+
+    assert names.normalise("pypi", raw) == canonicalize_name(raw)

@@ -408,7 +408,7 @@ class ProductTree:
         grep_output() while other work goes on."""
         pattern = ["-o", "-P", "-e", self.AUTHORITY] if perl else ["-n", "-F", "-e", "://"]
         return subprocess.Popen(
-            ["git", "grep", "-z", "-I", *pattern],
+            ["git", "grep", "--threads=1", "-z", "-I", *pattern],
             cwd=self.cwd, env=_ENV, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )
 

@@ -78,8 +78,7 @@ def run(opts: Options, source: Path | None, base: str | None, fmt: str, sarif_pa
 def _run(opts: Options, source: Path, base: str | None, fmt: str, sarif_path: Path | None,
          started: Started | None) -> Outcome:
     from subreg import findings as fd
-    from subreg.outputs import write_atomic
-    from subreg.report import github, sarif, text
+    from subreg.report import github, text
     from subreg.scan import catalog, collect, compare
 
     project = opts.project()
@@ -101,6 +100,8 @@ def _run(opts: Options, source: Path, base: str | None, fmt: str, sarif_path: Pa
     totals = fd.summary(plain, passed)
     if sarif_path:
         from subreg import __version__
+        from subreg.outputs import write_atomic
+        from subreg.report import sarif
 
         write_atomic(sarif_path, sarif.render(plain, __version__))
     in_actions = os.environ.get("GITHUB_ACTIONS") == "true"

@@ -71,7 +71,7 @@ class Service:
 
     @classmethod
     def of(cls, sid: str, data: Mapping[str, Any]) -> Service:
-        values = {k: tuple(v) if k in _LISTS else v for k, v in data.items()}
+        values: dict[str, Any] = {k: tuple(v) if k in _LISTS else v for k, v in data.items()}
         values["packages"] = {eco: tuple(p) for eco, p in data.get("packages", {}).items()}
         return cls(**values, id=sid)
 

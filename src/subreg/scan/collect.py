@@ -161,6 +161,7 @@ def _walk(root: Path) -> Iterable[str]:
 
 # What git grep's -o -P pattern takes, for its output without PCRE (whole lines).
 _URLS = re.compile(ProductTree.AUTHORITY.encode())
+_MATCHES = re.compile(rb"\x00([^\n]*)")  # the -o -P form: each match follows its path's NUL
 # Names worth a look in a file listing: cheap string tests before paths.kind().
 _LISTED = (".txt", ".in", ".toml", ".json", ".xml", ".gradle", ".kts", ".csproj", ".fsproj", ".vbproj", ".tf",
            ".yaml", ".yml", ".mod", ".cfg", ".env", "gemfile", "pipfile", "procfile", "pkg-info", "metadata")
@@ -199,27 +200,42 @@ def whole(started: Started, matcher: Matcher, own: tuple[str, ...], skip: tuple[
 
 
 def _url_files(grep: tuple[bytes, bool], matcher: Matcher, own: tuple[str, ...]) -> set[str]:
-    """The files whose URLs name a catalogue service: every distinct URL (authority and
-    first path segments) is looked up once, and only the files holding a known one are
-    read afterwards."""
+    """The files whose URLs name a catalogue service. Every distinct authority is looked
+    up once (most are no service's), every distinct URL of a candidate authority once,
+    and only then are the files that hold a known URL found, so that the cost follows
+    the distinct URLs of the tree, not its lines."""
     out, perl = grep
-    known: dict[bytes, bool] = {}
+    urls = set(_MATCHES.findall(out)) if perl else set(_URLS.findall(out))
+    candidate: dict[bytes, bool] = {}
+    known = set()
+    for url in urls:
+        authority = url[3:].split(b"/", 1)[0]
+        hit = candidate.get(authority)
+        if hit is None:
+            host = text.host_of(authority.decode("utf-8", errors="replace"))
+            hit = candidate[authority] = bool(host and matcher.candidate(host) and not text.is_own(host, own))
+        if hit and _names_service(url, matcher):
+            known.add(url)
+    if not known:
+        return set()
     files = set()
-    for path, found in ProductTree.grep_records(out, perl):
-        for url in (found,) if perl else _URLS.findall(found):
-            hit = known.get(url)
-            if hit is None:
-                hit = known[url] = _names_service(url, matcher, own)
-            if hit:
-                files.add(path)
-                break
+    if perl:  # path NUL url LF path NUL url LF: a path ends at a NUL, and starts after the LF ending the url before it
+        authorities = sorted({u[3:].split(b"/", 1)[0] for u in known}, key=len, reverse=True)
+        pattern = re.compile(b"\\x00(://(?:" + b"|".join(map(re.escape, authorities)) + b")(?:/[^\\n]*)?)\n")
+        for m in pattern.finditer(out):
+            if m.group(1) in known:
+                before = out.rfind(b"\0", 0, m.start())
+                segment = out[before + 1:m.start()]
+                files.add(segment if before < 0 else segment.split(b"\n", 1)[1])
+    else:
+        files = {path for path, line in ProductTree.grep_records(out, perl) if known.intersection(_URLS.findall(line))}
     return {f.decode("utf-8", errors="surrogateescape") for f in files}
 
 
-def _names_service(url: bytes, matcher: Matcher, own: tuple[str, ...]) -> bool:
+def _names_service(url: bytes, matcher: Matcher) -> bool:
     authority, _, path = url[3:].decode("utf-8", errors="replace").partition("/")
     host = text.host_of(authority)
-    return bool(host and not text.is_own(host, own) and matcher.url(host, "/" + path))
+    return bool(host and matcher.url(host, "/" + path))
 
 
 def _one(root: Path, rel: str, kind: str, real_root: str, reader: Reader, need_url: bool) -> None:
