@@ -14,7 +14,7 @@ the service it is linked to, or make a service of its own (id: the entry's id).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -134,8 +134,12 @@ def _where(evidence: list[Evidence]) -> str:
 
 
 def judge(links: Links, evidence: list[Evidence], today: dt.date, whole_tree: bool,
-          policy: Policy | None = None) -> tuple[list[ScanFinding], int]:
-    """The findings, and how many used services were found declared and in effect."""
+          policy: Policy | None = None,
+          in_effect_before: Callable[[Subprocessor], bool] | None = None) -> tuple[list[ScanFinding], int]:
+    """The findings, and how many used services were found declared and in effect.
+    `in_effect_before(entry)`: whether an earlier version of a pending entry was already
+    in effect (activation.py); such an entry's pending notice is a change of a service in
+    use, not its activation."""
     from subreg.scan import stub as stubs
 
     by_service: dict[str, list[Evidence]] = {}
@@ -154,7 +158,7 @@ def judge(links: Links, evidence: list[Evidence], today: dt.date, whole_tree: bo
                                    (path, text)))
             continue
         live = [e for e in current if e.notice is None or e.notice.effective_on <= today]
-        if live:
+        if live or (in_effect_before is not None and any(in_effect_before(e) for e in current)):
             passed += 1
             continue
         entry = min(current, key=lambda e: (e.notice.effective_on if e.notice else today, e.id))
