@@ -9,6 +9,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from conftest import GIT_ENV, Repo
 from test_scan import PRODUCT, SENTRY, STRIPE, as_json
 from test_scan_evidence import tree
@@ -105,3 +107,29 @@ def test_without_the_history_the_scan_cannot_tell(run: Any, repo: Repo, tmp_path
     assert res.code == 2 and "shallow clone" in res.err and "fetch-depth: 0" in res.err
     # with nothing pending, a shallow clone is enough
     assert findings(run, shallow, product, "2026-12-20") == (0, [])
+
+
+@pytest.mark.xfail(strict=True, reason="subprocessors.json still carries `detect` on this branch: the page "
+                   "engineer filters publish's public fields (render/publish.py); remove this mark when that lands")
+def test_detect_never_reaches_what_publish_writes(run: Any, repo: Repo, tmp_path: Path) -> None:
+    """SPEC 2: `detect` is internal. A planted value in every part of it (catalogue id,
+    packages, domains) appears in no file that `subreg publish` writes, the history
+    feed included (the entry changes its `detect` in a later commit)."""
+    planted = {"catalog": "mixpanel", "packages": {"npm": ["@zqx-planted/sdk"], "pypi": ["zqx-planted-client"]},
+               "domains": ["api.zqx-planted.example"]}
+    repo.put("stripe", **STRIPE)
+    repo.put("mixpanel", **MIXPANEL, detect=planted)
+    repo.commit("2026-01-10", "baseline")
+    repo.put("mixpanel", **MIXPANEL, detect={**planted, "domains": ["eu.zqx-planted.example"]})
+    repo.commit("2026-02-10", "mixpanel: detect its EU host")
+    out = tmp_path / "site"
+    res = run("--repo", repo.path, "--today", "2026-12-01", "publish", "--out", out)
+    assert res.code == 0, res.err
+    files = sorted(p for p in out.rglob("*") if p.is_file())
+    assert {p.name for p in files} >= {"index.html", "subprocessors.json", "feed.xml", "subprocessors.en.md"}
+    leaks = [p.name for p in files if any(s in p.read_bytes().decode("utf-8", errors="replace")
+                                          for s in ("zqx-planted", '"detect"', "detect:"))]
+    assert leaks == []
+    doc = __import__("json").loads((out / "subprocessors.json").read_text(encoding="utf-8"))
+    mixpanel = next(s for s in doc["subprocessors"] if s["id"] == "mixpanel")
+    assert "detect" not in mixpanel and mixpanel["name"] == "Mixpanel"
