@@ -393,9 +393,18 @@ class ProductTree:
             raise InputError(f"{fail}: {detail[-1] if detail else 'git exited ' + str(proc.returncode)}")
         return proc.stdout
 
-    def files(self) -> list[str]:
-        """The files git tracks (what CI checks out; untracked files are not the product yet)."""
-        out = self.run(["ls-files", "-z", "--cached"], "git ls-files failed")
+    def files_start(self) -> subprocess.Popen[bytes]:
+        """Start listing the files git tracks (what CI checks out; untracked files are not
+        the product yet); collect with files()."""
+        return subprocess.Popen(["git", "ls-files", "-z", "--cached"], cwd=self.cwd, env=_ENV,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def files(self, proc: subprocess.Popen[bytes] | None = None) -> list[str]:
+        """The files git tracks, from files_start()'s process (or a new one)."""
+        proc = proc or self.files_start()
+        out, err = proc.communicate()
+        if proc.returncode != 0:
+            raise InputError(f"git ls-files failed: {err.decode(errors='replace').strip()[-200:]}")
         return list(dict.fromkeys(p.decode("utf-8", errors="surrogateescape") for p in out.split(b"\0") if p))
 
     # What follows `://`: a URL's authority and its first path segments. With -o git prints

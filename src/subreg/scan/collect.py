@@ -181,7 +181,7 @@ def whole(started: Started, matcher: Matcher, own: tuple[str, ...], skip: tuple[
         return out
     tree = ProductTree(git)
     try:
-        for rel in tree.files():
+        for rel in tree.files(started.listing):
             low = rel.rsplit("/", 1)[-1].lower()
             if not (low.endswith(_LISTED) or low.startswith((".env", "dockerfile", "requirements"))):
                 continue
@@ -206,15 +206,19 @@ def _url_files(grep: tuple[bytes, bool], matcher: Matcher, own: tuple[str, ...])
     the distinct URLs of the tree, not its lines."""
     out, perl = grep
     urls = set(_MATCHES.findall(out)) if perl else set(_URLS.findall(out))
-    candidate: dict[bytes, bool] = {}
+    kinds: dict[bytes, int] = {}  # authority -> 0: no service, 1: one by its host, 2: its path decides
     known = set()
     for url in urls:
         authority = url[3:].split(b"/", 1)[0]
-        hit = candidate.get(authority)
-        if hit is None:
+        kind = kinds.get(authority)
+        if kind is None:
             host = text.host_of(authority.decode("utf-8", errors="replace"))
-            hit = candidate[authority] = bool(host and matcher.candidate(host) and not text.is_own(host, own))
-        if hit and _names_service(url, matcher):
+            if not host or text.is_own(host, own):
+                kind = 0
+            else:
+                kind = 2 if host in matcher.urls else int(matcher.host(host) is not None)
+            kinds[authority] = kind
+        if kind == 1 or (kind == 2 and _names_service(url, matcher)):
             known.add(url)
     if not known:
         return set()
