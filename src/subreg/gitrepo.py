@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -341,6 +342,40 @@ def blob_sha(data: bytes) -> str:
 
 # -- product trees (`subreg scan`) ----------------------------------------------------------
 
+@dataclass
+class Spooled:
+    """A git process whose output goes to an unnamed temporary file, not a pipe: git runs
+    at full speed while subreg is busy elsewhere (on a pipe it would stop each time the
+    64 KiB buffer is full, until subreg reads), and wait() reads it all at once."""
+
+    proc: subprocess.Popen[bytes]
+    args: list[str]
+    out: IO[bytes]
+    err: IO[bytes]
+
+    @classmethod
+    def start(cls, args: list[str], cwd: Path) -> Spooled:
+        out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # noqa: SIM115 - closed by wait() or close()
+        proc = subprocess.Popen(["git", *args], cwd=cwd, env=_ENV, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        return cls(proc, args, out, err)
+
+    def wait(self) -> tuple[int, bytes, bytes]:
+        code = self.proc.wait()
+        try:
+            self.out.seek(0)
+            self.err.seek(0)
+            return code, self.out.read(), self.err.read()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.out.close()
+        self.err.close()
+
+
 _C_ESCAPES = {b"a": 7, b"b": 8, b"t": 9, b"n": 10, b"v": 11, b"f": 12, b"r": 13, b'"': 34, b"\\": 92}
 
 
@@ -393,17 +428,15 @@ class ProductTree:
             raise InputError(f"{fail}: {detail[-1] if detail else 'git exited ' + str(proc.returncode)}")
         return proc.stdout
 
-    def files_start(self) -> subprocess.Popen[bytes]:
+    def files_start(self) -> Spooled:
         """Start listing the files git tracks (what CI checks out; untracked files are not
         the product yet); collect with files()."""
-        return subprocess.Popen(["git", "ls-files", "-z", "--cached"], cwd=self.cwd, env=_ENV,
-                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        return Spooled.start(["ls-files", "-z", "--cached"], self.cwd)
 
-    def files(self, proc: subprocess.Popen[bytes] | None = None) -> list[str]:
+    def files(self, proc: Spooled | None = None) -> list[str]:
         """The files git tracks, from files_start()'s process (or a new one)."""
-        proc = proc or self.files_start()
-        out, err = proc.communicate()
-        if proc.returncode != 0:
+        code, out, err = (proc or self.files_start()).wait()
+        if code != 0:
             raise InputError(f"git ls-files failed: {err.decode(errors='replace').strip()[-200:]}")
         return list(dict.fromkeys(p.decode("utf-8", errors="surrogateescape") for p in out.split(b"\0") if p))
 
@@ -412,22 +445,20 @@ class ProductTree:
     # the path lets a service that lives under a path of a shared host be told apart.
     AUTHORITY = r"://[^\s/\\?#\"'`<>()\[\]|,;]+(?:/[^\s/\\?#\"'`<>()\[\]|,;]+){0,3}"
 
-    def grep_start(self, perl: bool = True) -> subprocess.Popen[bytes]:
+    def grep_start(self, perl: bool = True) -> Spooled:
         """Start `git grep` for URLs in the text files git tracks; collect with
-        grep_output() while other work goes on."""
+        grep_output() while other work goes on. One thread: subreg's own Python has the
+        other core meanwhile."""
         pattern = ["-o", "-P", "-e", self.AUTHORITY] if perl else ["-n", "-F", "-e", "://"]
-        return subprocess.Popen(
-            ["git", "grep", "--threads=1", "-z", "-I", *pattern],
-            cwd=self.cwd, env=_ENV, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )
+        return Spooled.start(["grep", "--threads=1", "-z", "-I", *pattern], self.cwd)
 
-    def grep_output(self, proc: subprocess.Popen[bytes]) -> tuple[bytes, bool]:
+    def grep_output(self, proc: Spooled) -> tuple[bytes, bool]:
         """(output, whether it is the -o -P form)."""
-        out, err = proc.communicate()
-        perl = "-P" in proc.args  # type: ignore[operator]
-        if perl and proc.returncode == 128 and b"perl" in err.lower().replace(b"pcre", b"perl"):  # pragma: no cover
+        code, out, err = proc.wait()
+        perl = "-P" in proc.args
+        if perl and code == 128 and b"perl" in err.lower().replace(b"pcre", b"perl"):  # pragma: no cover
             return self.grep_output(self.grep_start(perl=False))
-        if proc.returncode not in (0, 1):  # 1: no match
+        if code not in (0, 1):  # 1: no match
             raise InputError(f"git grep failed: {err.decode(errors='replace').strip()[-200:]}")
         return out, perl
 

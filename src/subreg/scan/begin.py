@@ -4,28 +4,25 @@ two overlap on the machine's cores."""
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from subreg.errors import InputError
-from subreg.gitrepo import Git, ProductTree
+from subreg.gitrepo import Git, ProductTree, Spooled
 
 
 @dataclass
 class Started:
     root: Path
     git: Git | None  # None: SOURCE is not in a git repository
-    grep: subprocess.Popen[bytes] | None
-    listing: subprocess.Popen[bytes] | None = None  # git ls-files, started beside the grep
+    grep: Spooled | None
+    listing: Spooled | None = None  # git ls-files, started beside the grep
 
     def close(self) -> None:
         """Stop what still runs (the scan stopped early, e.g. on a registry error)."""
         for proc in (self.grep, self.listing):
-            if proc is not None and proc.poll() is None:
-                proc.kill()
             if proc is not None:
-                proc.communicate()
+                proc.close()
         if self.git is not None:
             self.git.close()
 

@@ -161,7 +161,7 @@ def _walk(root: Path) -> Iterable[str]:
 
 # What git grep's -o -P pattern takes, for its output without PCRE (whole lines).
 _URLS = re.compile(ProductTree.AUTHORITY.encode())
-_MATCHES = re.compile(rb"\x00([^\n]*)")  # the -o -P form: each match follows its path's NUL
+_AUTHORITIES = re.compile(rb"\x00://([^/\n]*)")  # the -o -P form: each match follows its path's NUL
 # Names worth a look in a file listing: cheap string tests before paths.kind().
 _LISTED = (".txt", ".in", ".toml", ".json", ".xml", ".gradle", ".kts", ".csproj", ".fsproj", ".vbproj", ".tf",
            ".yaml", ".yml", ".mod", ".cfg", ".env", "gemfile", "pipfile", "procfile", "pkg-info", "metadata")
@@ -201,39 +201,47 @@ def whole(started: Started, matcher: Matcher, own: tuple[str, ...], skip: tuple[
 
 def _url_files(grep: tuple[bytes, bool], matcher: Matcher, own: tuple[str, ...]) -> set[str]:
     """The files whose URLs name a catalogue service. Every distinct authority is looked
-    up once (most are no service's), every distinct URL of a candidate authority once,
-    and only then are the files that hold a known URL found, so that the cost follows
-    the distinct URLs of the tree, not its lines."""
+    up once (most are no service's); only the occurrences of a candidate authority are
+    looked at one by one (its path decides when the service is known by host and path);
+    so the cost follows the tree's distinct hosts, not its lines."""
     out, perl = grep
-    urls = set(_MATCHES.findall(out)) if perl else set(_URLS.findall(out))
-    kinds: dict[bytes, int] = {}  # authority -> 0: no service, 1: one by its host, 2: its path decides
-    known = set()
-    for url in urls:
-        authority = url[3:].split(b"/", 1)[0]
-        kind = kinds.get(authority)
-        if kind is None:
-            host = text.host_of(authority.decode("utf-8", errors="replace"))
-            if not host or text.is_own(host, own):
-                kind = 0
-            else:
-                kind = 2 if host in matcher.urls else int(matcher.host(host) is not None)
-            kinds[authority] = kind
-        if kind == 1 or (kind == 2 and _names_service(url, matcher)):
-            known.add(url)
-    if not known:
+    if not perl:  # without PCRE: whole lines, from git's -n -F form (rare)
+        hits = {u for path, line in ProductTree.grep_records(out, perl) for u in _URLS.findall(line)}
+        known = {u for u in hits if _known(u, matcher, own, {})}
+        return {path.decode("utf-8", errors="surrogateescape") for path, line in ProductTree.grep_records(out, perl)
+                if known.intersection(_URLS.findall(line))}
+    kinds: dict[bytes, int] = {}
+    candidates = [a for a in set(_AUTHORITIES.findall(out)) if _kind(a, matcher, own, kinds)]
+    if not candidates:
         return set()
+    # path NUL url LF path NUL url LF: a path ends at a NUL, and starts after the LF ending the url before it
+    pattern = re.compile(b"\\x00(://(?:" + b"|".join(map(re.escape, sorted(candidates, key=len, reverse=True)))
+                         + b")(?:/[^\\n]*)?)\n")
     files = set()
-    if perl:  # path NUL url LF path NUL url LF: a path ends at a NUL, and starts after the LF ending the url before it
-        authorities = sorted({u[3:].split(b"/", 1)[0] for u in known}, key=len, reverse=True)
-        pattern = re.compile(b"\\x00(://(?:" + b"|".join(map(re.escape, authorities)) + b")(?:/[^\\n]*)?)\n")
-        for m in pattern.finditer(out):
-            if m.group(1) in known:
-                before = out.rfind(b"\0", 0, m.start())
-                segment = out[before + 1:m.start()]
-                files.add(segment if before < 0 else segment.split(b"\n", 1)[1])
-    else:
-        files = {path for path, line in ProductTree.grep_records(out, perl) if known.intersection(_URLS.findall(line))}
+    for m in pattern.finditer(out):
+        if _known(m.group(1), matcher, own, kinds):
+            before = out.rfind(b"\0", 0, m.start())
+            segment = out[before + 1:m.start()]
+            files.add(segment if before < 0 else segment.split(b"\n", 1)[1])
     return {f.decode("utf-8", errors="surrogateescape") for f in files}
+
+
+def _kind(authority: bytes, matcher: Matcher, own: tuple[str, ...], kinds: dict[bytes, int]) -> int:
+    """0: no service's host; 1: a service's, whatever the path; 2: its path decides."""
+    kind = kinds.get(authority)
+    if kind is None:
+        host = text.host_of(authority.decode("utf-8", errors="replace"))
+        if not host or text.is_own(host, own):
+            kind = 0
+        else:
+            kind = 2 if host in matcher.urls else int(matcher.host(host) is not None)
+        kinds[authority] = kind
+    return kind
+
+
+def _known(url: bytes, matcher: Matcher, own: tuple[str, ...], kinds: dict[bytes, int]) -> bool:
+    kind = _kind(url[3:].split(b"/", 1)[0], matcher, own, kinds)
+    return kind == 1 or (kind == 2 and _names_service(url, matcher))
 
 
 def _names_service(url: bytes, matcher: Matcher) -> bool:

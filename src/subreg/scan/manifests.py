@@ -85,8 +85,18 @@ def _parse_requirement(spec: str) -> Requirement:
         raise InvalidRequirement(str(exc)) from None
 
 
+# The common shape of a requirement: a name, extras, version clauses, nothing else. Its
+# name is the one packaging gives (tests/test_scan_more.py compares the two); any other
+# line (markers, URLs, odd spacing) goes to packaging, which alone decides what is valid.
+_PLAIN = re.compile(r"([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)(?:\[[A-Za-z0-9._-]+(?:,[A-Za-z0-9._-]+)*\])?"
+                    r"(?:(?:===?|~=|!=|<=?|>=?)[A-Za-z0-9.*+!_-]+(?:,(?:===?|~=|!=|<=?|>=?)[A-Za-z0-9.*+!_-]+)*)?")
+
+
 def _requirement(spec: str) -> str | None:
     """The project name of a PEP 508 requirement (None for a URL or a path)."""
+    plain = _PLAIN.fullmatch(spec)
+    if plain:
+        return plain.group(1)
     return _parse_requirement(spec).name
 
 
