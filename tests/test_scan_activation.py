@@ -99,6 +99,9 @@ def test_without_the_history_the_scan_cannot_tell(run: Any, repo: Repo, tmp_path
     plain = tmp_path / "plain"
     shutil.copytree(repo.path, plain, ignore=shutil.ignore_patterns(".git"))
     assert findings(run, plain, product, "2026-12-19") == (1, [("activation-before-notice", "mixpanel")])
+    # a git repository without a commit yet: the same
+    subprocess.run(["git", "init", "-q", str(plain)], check=True, capture_output=True)
+    assert findings(run, plain, product, "2026-12-19") == (1, [("activation-before-notice", "mixpanel")])
     # a shallow clone: exit 2, and how to fix it
     shallow = tmp_path / "shallow"
     subprocess.run(["git", "clone", "-q", "--depth", "1", repo.path.as_uri(), str(shallow)], check=True,

@@ -236,3 +236,20 @@ def test_warnings_are_one_printable_line(tmp_path: Path) -> None:
     [w] = got.warnings
     assert str(w).startswith("requirements.txt:2: warning: not a requirement: Expected") and "\x1b" not in str(w)
     assert "\n" not in str(w)
+
+
+@pytest.mark.parametrize("line", [
+    "Django==5.0", "sentry-sdk[django]==1.40", "stripe", "A.b_C-d>=1,<2", "x[a,b]~=1.0.post1", "y===1!2.0+local",
+    "z!=1.*", "pkg<=3", "q>2", "Sentry_SDK[flask,celery]>=1.4.0", "a1", "zope.interface==6.0",
+])
+def test_the_plain_requirement_shape_names_what_packaging_names(line: str) -> None:
+    from packaging.requirements import Requirement
+
+    assert manifests._PLAIN.fullmatch(line), line
+    assert manifests._requirement(line) == Requirement(line).name
+
+
+@pytest.mark.parametrize("line", ["pkg ; python_version < '3.12'", "pkg @ https://x.example/p.whl", "pkg >= 1",
+                                  "-e .", "pkg[", "pkg==", "_pkg", "pkg-"])
+def test_other_requirement_lines_go_to_packaging(line: str) -> None:
+    assert manifests._PLAIN.fullmatch(line) is None
