@@ -50,9 +50,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts checks
 	$(BIN)/mypy
 
-## browser: Debian's headless Chromium for the page test (installed when root and missing)
+## browser: Debian's headless Chromium and axe-core (npm) for the page test (installed when missing)
 browser:
 	@sh scripts/ensure-chromium
+	@sh scripts/ensure-axe
 
 ## bench: generated repositories, timed against their floors (a benchmark, not a test)
 bench: $(STAMP)

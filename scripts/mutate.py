@@ -49,9 +49,8 @@ PKG = SRC / "subreg"
 TARGETS = ["notices.py", "diff.py", "history.py", "dating.py", "strictness.py",
            "checks/check_notice.py", "checks/check_certifications.py", "checks/check_dpa.py",
            "checks/check_due_diligence.py", "checks/check_duplicate.py",
-           "checks/check_security.py", "checks/check_translations.py"]
-# checks/check_transfer.py is being rewritten (per-region laws) in parallel: left out
-# until that lands, then added back here.
+           "checks/check_security.py", "checks/check_translations.py",
+           "checks/check_transfer.py", "checks/check_identity.py", "laws.py", "chain.py"]
 EQUIVALENT = ROOT / "scripts" / "mutation-equivalent.txt"
 # End-to-end tests of other machinery (the wheel's contents, the browser, the workflows'
 # linters) that exercise no rule: their coverage contexts never select them for a mutant

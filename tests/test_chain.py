@@ -175,12 +175,12 @@ def test_chain_change_in_notice_draft(cli, chained: Repo, tmp_path: Path) -> Non
     assert ("| Acme Analytics | Its sub-processors: added: Far Cloud \\(India\\); no longer used: OVHcloud "
             "\\(France\\); new locations for AWS \\(United States → United States, Ireland\\) | "
             "AWS \\(United States\\); OVHcloud \\(France\\) | AWS \\(United States, Ireland\\); Far Cloud "
-            "\\(India\\) | 1 July 2025 |") in en
+            "\\(India\\) | 1 July 2025 | ") in en
     fr = (out / "notice.fr.md").read_text("utf-8")
-    assert ("| Acme Analytics | Ses sous-traitants ultérieurs : ajout : Far Cloud \\(Inde\\); retrait : "
-            "OVHcloud \\(France\\); nouvelles localisations de AWS \\(États-Unis → États-Unis, Irlande\\) |") in fr
+    assert ("| Acme Analytics | Ses propres sous-traitants : ajout : Far Cloud \\(Inde\\); retrait : "
+            "OVHcloud \\(France\\); nouveaux lieux de traitement pour AWS \\(États-Unis → États-Unis, Irlande\\) |") in fr
     html = (out / "notice.fr.html").read_text("utf-8")
-    assert "<td>Ses sous-traitants ultérieurs : ajout : Far Cloud (Inde);" in html
+    assert "<td>Ses propres sous-traitants : ajout : Far Cloud (Inde);" in html
     eml = (out / "notice.en.eml").read_bytes()
     assert b"2 rue Kellermann" not in eml and b"aws-privacy" not in eml
     for name in ("notice.json", "notice.en.md", "notice.fr.md", "notice.en.html", "notice.fr.html"):
@@ -206,11 +206,11 @@ def test_chain_and_regions_on_the_page(cli, repo: Repo, tmp_path: Path) -> None:
     out = tmp_path / "site"
     res = cli("--repo", repo.path, "--today", TODAY, "publish", "--out", out)
     assert res.code == 0, res.err
-    page = Page((out / "index.html").read_text("utf-8"))
+    page = Page.site(out)
     assert page.errors == []
     # the chain under its entry: names and locations only
     assert page.chains["en-core"] == ["Its sub-processors: AWS (United States); OVHcloud (France)"]
-    assert page.chains["fr-core"] == ["Ses sous-traitants ultérieurs : AWS (États-Unis); OVHcloud (France)"]
+    assert page.chains["fr-core"] == ["Ses propres sous-traitants : AWS (États-Unis); OVHcloud (France)"]
     assert page.names("en-core") == ["Acme Analytics", "Local"]
     # per region: who may touch its data, where, under which safeguard (infrastructure
     # without personal data is not listed)
@@ -224,7 +224,7 @@ def test_chain_and_regions_on_the_page(cli, repo: Repo, tmp_path: Path) -> None:
     assert page.tables["fr-region-ca"][1] == ["Local", "Québec (Canada)", "Aucun transfert"]
     assert "Applicable law: Québec Act respecting the protection of personal information" in page.sections["en"]
     assert "Loi applicable : Règlement général sur la protection des données (RGPD)" in page.sections["fr"]
-    html = (out / "index.html").read_text("utf-8")
+    html = (out / "index.html").read_text("utf-8") + (out / "index.fr.html").read_text("utf-8")
     md = (out / "subprocessors.en.md").read_text("utf-8")
     assert "| ↳ *Its sub-processors*: AWS \\(United States\\); OVHcloud \\(France\\) | | | | |" in md
     region_md = md_sections(md)["Subprocessors by Data Residency Region"]
@@ -253,7 +253,18 @@ def test_a_place_without_safeguard_is_said_so(run, repo: Repo, tmp_path: Path) -
     repo.commit("2025-01-01")
     out = tmp_path / "site"
     assert run("--repo", repo.path, "--today", TODAY, "publish", "--out", out).code == 0
-    page = Page((out / "index.html").read_text("utf-8"))
+    page = Page.site(out)
     assert page.tables["en-region-eu"] == [["Acme Analytics", "India", "no safeguard recorded: India"]]
     assert page.tables["en-region-us"] == [["Acme Analytics", "India", "Not required by this law"]]
     assert page.tables["fr-region-eu"] == [["Acme Analytics", "Inde", "aucune garantie enregistrée : Inde"]]
+
+
+def test_a_chain_delta_is_true_when_anything_changed() -> None:
+    from subreg import chain
+
+    a = {"name": "A", "legal_name": "A Ltd", "locations": ["DE"]}
+    b = {"name": "B", "legal_name": "B Ltd", "locations": ["FR"]}
+    assert not chain.delta([a, b], [b, a])
+    assert chain.delta([a, b], [a])            # a member removed, nothing else
+    assert chain.delta([a], [a, b])            # a member added, nothing else
+    assert chain.delta([a], [{**a, "locations": ["DE", "US"]}])  # a member moved, nothing else

@@ -143,10 +143,11 @@ def test_override_special_files_are_refused(run, based: Repo, tmp_path: Path) ->
 
 
 def test_override_of_a_partial_breaking_subregs_template(run, based: Repo, tmp_path: Path) -> None:
-    based.write("templates/page_strings.j2", "{% set strings = {'en': {}, 'fr': {}} %}\n")
+    based.write("templates/page_strings.j2", "{% set strings = {'en': {'security_items': 5}} %}\n")
     res = publish(run, based, tmp_path)
     assert res.code == 2
-    assert res.err.startswith("subreg/templates/page.html.j2:")
+    assert res.err.startswith("subreg/templates/page_section.html.j2:")
+    assert "(TypeError): 'int' object is not iterable" in res.err
     assert res.err.endswith("(in subreg's own template, rendered with the overrides of templates/)\n")
 
 
@@ -212,8 +213,11 @@ def test_write_atomic_removes_leftovers(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("source", "message"), [
     ("{% set strings = 1 / 0 %}\n", "templates/page_strings.j2:1: template error (ZeroDivisionError): division by zero"),
     ("x\n{{ nope.x }}\n", "templates/page_strings.j2:2: template error (UndefinedError): 'nope' is undefined"),
-    ("{% set strings = {'fr': {}} %}\n", "templates/page_strings.j2: must set `strings`: a mapping of each "
-     "language to a mapping of words, with at least 'en'"),
+    ("{% set strings = {'fr': 1} %}\n", "templates/page_strings.j2: must set `strings`: a mapping of each "
+     "language to a mapping of words"),
+    ("{% set strings = {'de': {'title': 'Liste'}} %}\n", "templates/page_strings.j2: language 'de' is not one "
+     "subreg ships: it must give every key of 'en'; missing: last_updated, languages_label, overview_title, "
+     "overview, changes_title, changes, feed, objection_title and 69 more"),
 ])
 def test_broken_words_override(run, based: Repo, tmp_path: Path, source: str, message: str) -> None:
     based.write("templates/page_strings.j2", source)

@@ -107,3 +107,21 @@ def test_a_broken_law_file_is_refused_with_its_line(tmp_path: Path, text: str, m
 def test_unknown_law_id() -> None:
     with pytest.raises(InputError, match="unknown transfer law 'gdrp'"):
         laws.law("gdrp")
+
+
+@pytest.mark.parametrize(("place", "places", "inside"), [
+    ("CA-QC", {"CA"}, True), ("CA-QC", {"CA-QC"}, True), ("CA", {"CA-QC"}, False),
+    ("CA-QC", {"US"}, False), ("DE", {"DE"}, True), ("US", {"DE"}, False),
+])
+def test_within_a_place_or_its_country(place: str, places: set[str], inside: bool) -> None:
+    assert laws.within(place, places) is inside
+
+
+@pytest.mark.parametrize("listing", ["adequacy:\n  - {place: JP, source: a}\n",
+                                     "mechanisms:\n  - {id: SCC, names: [SCC], kind: safeguard, source: s}\n",
+                                     "transfer_assessment: true\n"])
+def test_only_an_adequacy_law_lists_adequacy_mechanisms_or_assessments(tmp_path: Path, listing: str) -> None:
+    path = tmp_path / "none.yaml"
+    path.write_text(GOOD + listing, encoding="utf-8")
+    with pytest.raises(InputError, match="only a law with rule 'adequacy' lists adequacy, mechanisms or"):
+        laws.read(path)

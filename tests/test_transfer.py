@@ -248,7 +248,9 @@ def test_quebec(cli, repo: Repo) -> None:
     assert late["line"] == line(repo, "day-after-effective", "transfer_assessed_on")
     assert "after today (2025-06-01)" in found["day-after-today"]["transfer-mechanism"]["message"]
     assert "to CA, without" in found["canada-is-not-quebec"]["transfer-mechanism"]["message"]
-    assert "to IN (chain: Far Cloud), without" in found["chain-outside"]["transfer-mechanism"]["message"]
+    chain = found["chain-outside"]["transfer-mechanism"]
+    assert "to IN (chain: Far Cloud), without" in chain["message"]
+    assert chain["line"] == line(repo, "chain-outside", "locations", 2)  # the member's own locations
 
 
 def test_quebec_once_the_notice_has_taken_effect(run, repo: Repo) -> None:
@@ -361,3 +363,17 @@ def test_policy_law_must_be_known(run, repo: Repo) -> None:
     res = run("--repo", repo.path, "validate")
     assert res.code == 2
     assert "policies/policy.yaml:" in res.err and "regions.eu.law: Input should be 'gdpr'" in res.err
+
+
+def test_quebec_assessment_is_due_by_the_notice_while_it_is_ahead(run, repo: Repo) -> None:
+    """An entry whose notice has not taken effect: the Québec assessment is due by its
+    effective_on; one without a notice: by today."""
+    notice = {"announced_on": "2025-05-20", "effective_on": EFFECTIVE}
+    build(repo, {"ca": region("ca", "quebec")}, {
+        "pending": {"locations": ["US"], "notice": notice, "transfer_assessed_on": None, "transfer_mechanisms": []},
+        "in-use": {"locations": ["US"], "transfer_assessed_on": None, "transfer_mechanisms": []}})
+    found = transfer_findings(run, repo)
+    assert found["pending"]["transfer-mechanism"]["message"].endswith(
+        f"set transfer_assessed_on, on or before its effective_on ({EFFECTIVE})")
+    assert found["in-use"]["transfer-mechanism"]["message"].endswith(
+        "set transfer_assessed_on, on or before today (2025-06-01)")

@@ -40,9 +40,13 @@ class Range:
 
 
 class Project:
-    def __init__(self, root: Path, today: dt.date) -> None:
+    def __init__(self, root: Path, today: dt.date, policy: Policy | None = None) -> None:
+        """`policy` stands in for `policies/policy.yaml` when there is none to read (an
+        import outside a compliance repo)."""
         self.root = root
         self.today = today
+        if policy is not None:
+            self.__dict__["policy"] = policy  # the cached_property's value
         self._trees: dict[str, Registry] = {}
         self._listings: dict[str, list[TreeItem] | None] = {}
 

@@ -6,11 +6,15 @@ changed the registry (`history.Step`), newest first:
 - `added`: an addition. The registry's first commit is the baseline (the list as first
   published), not a change: its entries get no feed entry.
 - `retired`: a modification or rename that sets (or moves) `retired_on`.
-- `changed`: any other modification or rename that changes a `material_fields` value.
+- `changed`: any other modification or rename that changes a `material_fields` value
+  that is public (a chain member's new address, a certificate's new expiry date, a
+  change of an internal field, is not published).
 - `removed`: a deleted entry, unless it was already retired (that was announced when it
   retired).
 
-Renames and non-material edits are not announced. Each entry's `updated` is its commit's
+Renames and non-material edits are not announced, and neither is a change of internal
+fields only: entries carry public views (public.py), and a change lists only the public
+fields that changed (SPEC 2). Each entry's `updated` is its commit's
 committer time (UTC). Ids are `urn:uuid:` UUIDs derived from the commit sha, the
 subprocessor id and the kind of change: the same history always gives the same ids, and
 editing the policy (its `public_url`, its company name) does not change them, so feed
@@ -31,10 +35,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from subreg import diff
+from subreg import diff, public
 from subreg.history import Step
 from subreg.model import Policy, Subprocessor
-from subreg.render import publish
+from subreg.public import Public
+from subreg.render import publish, words
 
 Kind = Literal["added", "changed", "retired", "removed"]
 
@@ -46,8 +51,8 @@ class Event:
     kind: Kind
     sha: str
     time: int
-    sp: Subprocessor  # as it was after the change (before it, for a removal)
-    fields: tuple[str, ...] = ()  # the material fields that changed
+    sp: Public  # as it was after the change (before it, for a removal)
+    fields: tuple[str, ...] = ()  # the public material fields that changed
     effective_on: dt.date | None = None  # the date of a notice new in this change
 
     @property
@@ -68,22 +73,28 @@ def timestamp(epoch: int) -> str:
     return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _view(sp: Subprocessor, step: Step) -> Public:
+    return public.view(sp, step.date)
+
+
 def _event(step: Step, change: diff.Change, policy: Policy) -> Event | None:
     old, new = change.old, change.new
     if change.kind == "added" and new is not None:
         if change.baseline:
             return None
-        return Event("added", step.sha, step.time, new, (), _effective(change))
+        return Event("added", step.sha, step.time, _view(new, step), (), _effective(change))
     if change.kind == "removed" and old is not None:
-        return None if old.retired_on is not None else Event("removed", step.sha, step.time, old)
+        return None if old.retired_on is not None else Event("removed", step.sha, step.time, _view(old, step))
     if old is None or new is None:
         return None
     if new.retired_on is not None and new.retired_on != old.retired_on:
-        return Event("retired", step.sha, step.time, new)
+        return Event("retired", step.sha, step.time, _view(new, step))
     found = diff.material_changes(old, new, change.changed, policy)
-    fields = tuple(f for f in Subprocessor.model_fields if f in found)
+    before, after = _view(old, step), _view(new, step)
+    visible = public.changes(before, after)  # a change of internal parts only is not public
+    fields = tuple(f for f in public.PUBLIC_FIELDS if f in found and f in visible)
     if fields:
-        return Event("changed", step.sha, step.time, new, fields, _effective(change))
+        return Event("changed", step.sha, step.time, after, fields, _effective(change))
     return None
 
 
@@ -117,7 +128,7 @@ def render(root: Path | None, policy: Policy, steps: list[Step], today: dt.date,
         updated = f"{today.isoformat()}T00:00:00Z"
     feed_id = urn(f"subreg:feed:{steps[0].sha}" if steps else f"subreg:feed:{policy.company}")
     return env.get_template("feed.xml.j2").render(
-        sections=publish.words(env, list(policy.languages)),
+        sections=words.words(env, list(policy.languages)),
         languages=list(policy.languages),
         company=policy.company,
         feed_id=feed_id,

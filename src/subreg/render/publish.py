@@ -1,29 +1,37 @@
-"""The public subprocessor list: `index.html`, `subprocessors.L.md` and `subprocessors.json`.
+"""The public subprocessor list: one page per language, `subprocessors.L.md` per language
+and `subprocessors.json`.
 
-The page regenerates the seed document from data: one page holding every policy
-language, each in its own `lang` section with the seed's sections (overview, notification
-of changes, the three tables, upcoming changes, data residency, security standards, due
-diligence, rights), then a shared contact section. Each Markdown file holds one language.
+Pages. `index.html` is the policy's first language, `index.L.html` each other one. Each
+page has its language in `<html lang>`, names the others with `<link rel="alternate"
+hreflang>`, and starts with the language switch (a `<nav>` before the title), so that
+every language is one click away without scrolling. Then the seed document's sections
+(overview, notification of changes and how to object, the three tables, upcoming
+changes, data residency and, per residency region, who may touch its data, security
+standards, due diligence, rights, contact). With `public_url` the switch and the
+alternates are absolute links beside it (a relative link from a folder URL without its
+trailing slash would resolve one level up); without, they are relative.
 
-An entry's chain (`subprocessors`) is shown under its row as names and locations only
-(chain.py), and in `subprocessors.json` as `[{name, locations}]`. Per residency region,
-the page and the Markdown list the current entries with personal data that may touch
-the region's data, where they process it (their chain included) and, by the region's
-law (laws.py), the safeguard for each place: the adequacy finding, the mechanisms the
-entry lists that cover it, the Québec assessment, or "no safeguard recorded".
+Public fields only (SPEC 2): templates get `public.Public` views, never the entries
+themselves. Per residency region, what the law says of each place (laws.py) is worked
+out here from the whole entry and handed over as labels.
 
-Status at `today`: an entry whose `notice.effective_on` is after today is *upcoming* (its
-own table, with its date); one whose `retired_on` is today or earlier is gone (it stays in
-the feed); any other is *current*. A current entry with a later `retired_on` is also
-listed under "upcoming changes" with its end date. Certifications expired at `today` are
-not shown: the page must not claim them.
+Status at `today`: an entry whose `notice.effective_on` is after today is *upcoming*,
+unless history has a version of it in force (pending.py): then it stays *current* in
+its table with those values, and its change is listed under upcoming changes with the
+new values and date (SPEC 8). An entry whose `retired_on` is today or earlier is gone
+(it stays in the feed). A current entry with a later `retired_on` is also listed under
+upcoming changes with its end date.
+
+Texts come from page_strings.j2 (words.py); what they claim comes from the data: the
+notice period, the breach-notice hours, the contacts, the laws of the residency regions
+(the due-diligence frameworks), and whether an infrastructure entry has personal data
+(then it is marked, and the table's intro says so).
 
 Safety. Registry and policy text is data: it is passed to templates, never rendered as
 one. HTML is autoescaped (env.py) and carries a Content-Security-Policy that allows no
 script at all and only the page's own stylesheet (by hash); Markdown uses the `md` and
-`md_text` filters; JSON is `json.dumps`. Links are written only for https values (the
-model refuses others; the templates check again). E-mail contacts are plain text, not
-`mailto:` links, so that every link on the page is https.
+`md_text` filters; JSON is `json.dumps`. Links are written only for https values.
+E-mail contacts are plain text, not `mailto:` links, so that every link is https.
 
 Output is deterministic: nothing here reads the clock; "last updated" and `today` come in.
 """
@@ -35,7 +43,6 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -44,12 +51,14 @@ from urllib.parse import quote, urlsplit
 import jinja2
 from markupsafe import Markup
 
-from subreg import chain, diff, laws
+from subreg import laws, public
 from subreg.errors import InputError
 from subreg.laws import Judgement, LawData
-from subreg.model import Policy, Region, Subprocessor
+from subreg.model import Notice, Policy, Region, Subprocessor
+from subreg.public import Public
 from subreg.registry import Registry
 from subreg.render import env as envmod
+from subreg.render.words import Words, language_name, words
 
 Status = Literal["current", "upcoming"]
 TIERS = ("core", "infrastructure", "integration")
@@ -72,17 +81,35 @@ def https(url: str | None) -> str | None:
     return None
 
 
-def feed_url(policy: Policy) -> str | None:
-    """Where the feed is published: beside the page at `public_url` (a folder URL gets
-    `/feed.xml`, a file URL has its last segment replaced). None without `public_url`."""
+def beside(policy: Policy, name: str) -> str | None:
+    """The URL of the file `name` published beside the page at `public_url` (a folder
+    URL gets `/name`, a file URL has its last segment replaced). None without one."""
     base = https(policy.public_url)
     if base is None:
         return None
     parts = urlsplit(base)
     path = parts.path or "/"
     last = path.rsplit("/", 1)[-1]
-    path = path.rsplit("/", 1)[0] + "/" + FEED_FILE if "." in last else path.rstrip("/") + "/" + FEED_FILE
+    path = path.rsplit("/", 1)[0] + "/" + name if "." in last else path.rstrip("/") + "/" + name
     return parts._replace(path=path, query="", fragment="").geturl()
+
+
+def feed_url(policy: Policy) -> str | None:
+    """Where the feed is published, beside the page (None without `public_url`)."""
+    return beside(policy, FEED_FILE)
+
+
+def page_file(lang: str, languages: list[str]) -> str:
+    """`index.html` for the first policy language, `index.L.html` for the others."""
+    return "index.html" if lang == languages[0] else f"index.{lang}.html"
+
+
+def page_url(policy: Policy, lang: str) -> str:
+    """The link to a language's page: absolute beside `public_url`, else relative."""
+    languages = list(policy.languages)
+    if lang == languages[0] and https(policy.public_url):
+        return str(policy.public_url)
+    return beside(policy, page_file(lang, languages)) or page_file(lang, languages)
 
 
 @dataclass(frozen=True)
@@ -99,13 +126,27 @@ def pick(texts: dict[str, str], lang: str, languages: list[str]) -> Cell:
 
 
 @dataclass(frozen=True)
-class Entry:
-    """One subprocessor as the page shows it."""
+class Announced:
+    """A change announced to customers that takes effect later: a new subprocessor, or
+    new values of a current one (`values`: the public fields that change, as JSON)."""
 
-    sp: Subprocessor
+    sp: Public  # the values from `notice.effective_on`
+    kind: Literal["added", "changed"]
+    notice: Notice
+    values: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def fields(self) -> list[str]:
+        return list(self.values)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One subprocessor as the public outputs show it."""
+
+    sp: Public
     status: Status
-    website: str | None
-    certifications: list[str]
+    pending: Announced | None = None  # a current entry's announced change
 
     @property
     def id(self) -> str:
@@ -117,7 +158,7 @@ class Listing:
     """The registry sorted for the page at `today`."""
 
     tables: dict[str, list[Entry]] = field(default_factory=lambda: {t: [] for t in TIERS})
-    upcoming: list[Entry] = field(default_factory=list)
+    upcoming: list[Announced] = field(default_factory=list)
     ending: list[Entry] = field(default_factory=list)  # current, with a later retired_on
     entries: list[Entry] = field(default_factory=list)  # current and upcoming, by id
 
@@ -125,55 +166,60 @@ class Listing:
     def current(self) -> int:
         return sum(len(rows) for rows in self.tables.values())
 
+    @property
+    def added(self) -> int:
+        return sum(1 for a in self.upcoming if a.kind == "added")
 
-def _order(entry: Entry) -> tuple[str, str]:
-    return entry.sp.name.casefold(), entry.id
+
+def _order(sp: Public) -> tuple[str, str]:
+    return sp.name.casefold(), sp.id
 
 
-def listing(registry: Registry, today: dt.date) -> Listing:
-    out = Listing()
+def listing(registry: Registry, today: dt.date,
+            in_force: dict[str, Subprocessor] | None = None) -> tuple[Listing, list[Subprocessor]]:
+    """The entries at `today`, and the current ones as in force (whole: for the transfer
+    rules, never for templates). `in_force`: the version in force of the entries whose
+    change is pending (pending.py)."""
+    in_force = in_force or {}
+    out, in_use = Listing(), []
     for sp in sorted(registry, key=lambda s: s.id):
         st = status(sp, today)
         if st is None:
             continue
-        certs = [c.name for c in sp.certifications if c.expires_on is None or c.expires_on >= today]
-        entry = Entry(sp, st, https(sp.website), certs)
-        out.entries.append(entry)
+        shown = public.view(sp, today)
         if st == "upcoming":
-            out.upcoming.append(entry)
-            continue
-        out.tables[sp.tier].append(entry)
-        if sp.retired_on is not None:
+            assert sp.notice is not None
+            old = in_force.get(sp.id)
+            if old is None:
+                out.entries.append(Entry(shown, "upcoming"))
+                out.upcoming.append(Announced(shown, "added", sp.notice))
+                continue
+            current = public.view(old, today)
+            change = Announced(shown, "changed", sp.notice, public.changes(current, shown))
+            out.upcoming.append(change)
+            entry, sp = Entry(current, "current", change), old
+        else:
+            entry = Entry(shown, "current")
+        out.entries.append(entry)
+        in_use.append(sp)
+        out.tables[entry.sp.tier].append(entry)
+        if entry.sp.retired_on is not None:
             out.ending.append(entry)
     for rows in (*out.tables.values(), out.ending):
-        rows.sort(key=_order)
-    out.upcoming.sort(key=lambda e: (e.sp.notice.effective_on if e.sp.notice else today, *_order(e)))
-    return out
+        rows.sort(key=lambda e: _order(e.sp))
+    out.upcoming.sort(key=lambda a: (a.notice.effective_on, *_order(a.sp)))
+    return out, in_use
 
 
-def frameworks(entries: list[Entry]) -> list[str]:
-    """The compliance frameworks the due-diligence assessments cover (the seed's
-    "GDPR/CCPA/PIPEDA"): most used first, then in the order the entries list them;
-    GDPR when no assessment names any."""
-    counts: Counter[str] = Counter()
-    rank: dict[str, int] = {}
-    for e in entries:
-        if e.sp.due_diligence is None:
-            continue
-        for i, fw in enumerate(dict.fromkeys(e.sp.due_diligence.frameworks)):
-            counts[fw] += 1
-            rank[fw] = min(rank.get(fw, i), i)
-    names = sorted(counts, key=lambda fw: (-counts[fw], rank[fw], fw))
-    return names or ["GDPR"]
-
+# -- residency --------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class RegionRow:
     """One subprocessor that may touch a region's data, and what its law says of it."""
 
-    entry: Entry
+    sp: Public
     places: list[str]  # where the region's data goes: its locations, then its chain's
-    judgement: Judgement
+    safeguards: dict[str, list[tuple[str, list[str]]]]  # per language: (safeguard, places)
 
 
 @dataclass(frozen=True)
@@ -186,16 +232,21 @@ class Residency:
     rows: list[RegionRow]
 
 
-def residency(lst: Listing, policy: Policy, today: dt.date) -> list[Residency]:
+def residency(in_use: list[Subprocessor], policy: Policy, today: dt.date, sections: list[Words]) -> list[Residency]:
     """Per residency region (policy order): the current entries with personal data whose
     `regions` include it, by name, with where they process that data (their chain
-    included) and the law's verdict on each place."""
+    included) and the law's verdict on each place, in each language."""
+    languages = list(policy.languages)
+    current = sorted((sp for sp in in_use if sp.personal_data), key=lambda s: (s.name.casefold(), s.id))
     out = []
-    current = sorted((e for rows in lst.tables.values() for e in rows if e.sp.personal_data), key=_order)
     for key, region in policy.regions.items():
-        rows = [RegionRow(e, list(dict.fromkeys(f.place for f in laws.flows(e.sp))),
-                          laws.judge(e.sp, key, policy, today))
-                for e in current if key in laws.regions(e.sp, policy)]
+        rows = []
+        for sp in current:
+            if key not in laws.regions(sp, policy):
+                continue
+            judgement = laws.judge(sp, key, policy, today)
+            rows.append(RegionRow(public.view(sp, today), list(dict.fromkeys(f.place for f in laws.flows(sp))),
+                                  {s.lang: safeguards(judgement, s.lang, languages, s.t) for s in sections}))
         out.append(Residency(key, region, laws.law(policy.law(key)), rows))
     return out
 
@@ -223,6 +274,13 @@ def safeguards(j: Judgement, lang: str, languages: list[str], t: dict[str, Any])
     return list(groups.items())
 
 
+def frameworks(policy: Policy) -> list[LawData]:
+    """The laws the due diligence verifies: those of the residency regions, in policy
+    order (the GDPR when no region names one)."""
+    found = {law.id: law for law in (laws.law(policy.law(k)) for k in policy.regions) if law.id != "none"}
+    return list(found.values()) or [laws.law("gdpr")]
+
+
 # -- rendering ------------------------------------------------------------------------
 
 def md_url(url: str) -> str:
@@ -247,87 +305,69 @@ def _style(env: jinja2.Environment) -> tuple[Markup, str]:
     return Markup(css), f"sha256-{digest}"  # noqa: S704 - our own stylesheet, checked above
 
 
-@dataclass(frozen=True)
-class Words:
-    """The words of one policy language (`lang`), from page_strings.j2; `words_lang` is
-    the language they are really in ("en" when page_strings.j2 lacks `lang`)."""
-
-    lang: str
-    words_lang: str
-    t: dict[str, Any]
-
-
-def words(env: jinja2.Environment, languages: list[str]) -> list[Words]:
-    assert isinstance(env, envmod.SandboxedEnvironment)
-    strings = getattr(env.module_of("page_strings.j2"), "strings", None)
-    if not isinstance(strings, dict) or not isinstance(strings.get("en"), dict) \
-            or not all(isinstance(v, dict) for v in strings.values()):
-        raise InputError.at("templates/page_strings.j2", "must set `strings`: a mapping of each language "
-                            "to a mapping of words, with at least 'en'")
-    out = []
-    for lang in languages:
-        have = lang if lang in strings else "en"
-        out.append(Words(lang, have, strings[have]))
-    return out
-
-
 def context(env: jinja2.Environment, policy: Policy, registry: Registry, today: dt.date,
-            updated: dt.date) -> dict[str, Any]:
+            updated: dt.date, in_force: dict[str, Subprocessor] | None = None) -> dict[str, Any]:
     """What the page and Markdown templates are rendered from."""
-    lst = listing(registry, today)
+    lst, in_use = listing(registry, today, in_force)
     languages = list(policy.languages)
+    sections = words(env, languages)
 
-    def chain_text(sp: Subprocessor, lang: str) -> str:
+    def chain_text(sp: Public, lang: str) -> str:
         """The entry's chain for readers: "Name (Country, Country); ..."."""
         return "; ".join(f"{m.name} ({envmod.country_names(list(m.locations), lang)})" for m in sp.subprocessors)
 
+    contacts = [(key, value, https(value)) for key, value in policy.contacts.items()]
     return {
-        "sections": words(env, languages),
+        "sections": sections,
         "company": policy.company,
         "updated": updated,
         "languages": languages,
+        "pages": [(lang, language_name(lang), page_url(policy, lang)) for lang in languages],
         "days": policy.notice_period_days,
         "hours": policy.max_breach_notice_hours,
         "public_url": https(policy.public_url),
         "feed_url": feed_url(policy),
         "listing": lst,
-        "frameworks": frameworks(lst.entries),
+        "personal_infrastructure": any(e.sp.personal_data for e in lst.tables["infrastructure"]),
+        "frameworks": frameworks(policy),
         "regions": list(policy.regions.values()),
-        "contacts": [(key, value, https(value)) for key, value in policy.contacts.items()],
+        "contacts": contacts,
+        "objection_contact": policy.contacts.get("privacy") or contacts[0][1],
+        "objection_process": policy.objection_process or {},
         "pick": lambda texts, lang: pick(texts, lang, languages),
-        "residency": residency(lst, policy, today),
-        "safeguards": lambda j, lang, t: safeguards(j, lang, languages, t),
+        "residency": residency(in_use, policy, today, sections),
         "translate": lambda texts, lang: envmod.translation(texts, lang, languages)[0],
         "chain_text": chain_text,
     }
 
 
-def _public(sp: Subprocessor) -> dict[str, Any]:
-    """An entry for subprocessors.json: its chain as names and locations only, and
-    without its transfer assessment date (internal, SPEC 2)."""
-    data = diff.dump(sp)
-    data.pop("transfer_assessed_on", None)
-    data["subprocessors"] = chain.public(sp.subprocessors)
-    return data
-
-
 def as_json(lst: Listing, updated: dt.date) -> str:
-    """SPEC 8: `{"updated", "subprocessors": [{"id", "status", ...all fields}]}`, by id."""
-    doc = {
-        "updated": updated.isoformat(),
-        "subprocessors": [{"id": e.id, "status": e.status, **_public(e.sp)} for e in lst.entries],
-    }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    """SPEC 8: `{"updated", "subprocessors": [{"id", "status", ...public fields}]}`, by id;
+    a current entry with an announced change has the values in force, plus `pending`:
+    the change's dates and the public fields that change, with their new values."""
+    items = []
+    for e in lst.entries:
+        item: dict[str, Any] = {"id": e.id, "status": e.status, **e.sp.as_json()}
+        if e.pending is not None:
+            notice = e.pending.notice
+            item["pending"] = {"effective_on": notice.effective_on.isoformat(),
+                               "announced_on": notice.announced_on.isoformat(), **e.pending.values}
+        items.append(item)
+    return json.dumps({"updated": updated.isoformat(), "subprocessors": items}, indent=2, ensure_ascii=False) + "\n"
 
 
-def render(root: Path | None, policy: Policy, registry: Registry, today: dt.date,
-           updated: dt.date) -> dict[str, str | bytes]:
-    """index.html, subprocessors.L.md per policy language, and subprocessors.json."""
+def render(root: Path | None, policy: Policy, registry: Registry, today: dt.date, updated: dt.date,
+           in_force: dict[str, Subprocessor] | None = None) -> dict[str, str | bytes]:
+    """The pages (one per policy language), subprocessors.L.md per language, and
+    subprocessors.json."""
     env = environment(root)
-    ctx = context(env, policy, registry, today, updated)
+    ctx = context(env, policy, registry, today, updated, in_force)
     css, style_hash = _style(env)
-    page = env.get_template("page.html.j2").render(ctx, css=css, style_hash=style_hash)
-    files: dict[str, str | bytes] = {"index.html": page}
+    files: dict[str, str | bytes] = {}
+    template = env.get_template("page.html.j2")
+    for section in ctx["sections"]:
+        files[page_file(section.lang, ctx["languages"])] = template.render(
+            ctx, s=section, css=css, style_hash=style_hash)
     md = env.get_template("subprocessors.md.j2")
     for section in ctx["sections"]:
         files[f"subprocessors.{section.lang}.md"] = md.render(ctx, s=section)
