@@ -9,8 +9,6 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from conftest import GIT_ENV, Repo
 from test_scan import PRODUCT, SENTRY, STRIPE, as_json
 from test_scan_evidence import tree
@@ -112,8 +110,6 @@ def test_without_the_history_the_scan_cannot_tell(run: Any, repo: Repo, tmp_path
     assert findings(run, shallow, product, "2026-12-20") == (0, [])
 
 
-@pytest.mark.xfail(strict=True, reason="subprocessors.json still carries `detect` on this branch: the page "
-                   "engineer filters publish's public fields (render/publish.py); remove this mark when that lands")
 def test_detect_never_reaches_what_publish_writes(run: Any, repo: Repo, tmp_path: Path) -> None:
     """SPEC 2: `detect` is internal. A planted value in every part of it (catalogue id,
     packages, domains) appears in no file that `subreg publish` writes, the history
