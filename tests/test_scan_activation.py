@@ -110,7 +110,7 @@ def test_without_the_history_the_scan_cannot_tell(run: Any, repo: Repo, tmp_path
     assert findings(run, shallow, product, "2026-12-20") == (0, [])
 
 
-def test_detect_never_reaches_what_publish_writes(run: Any, repo: Repo, tmp_path: Path) -> None:
+def test_detect_never_reaches_what_publish_writes(cli: Any, repo: Repo, tmp_path: Path) -> None:
     """SPEC 2: `detect` is internal. A planted value in every part of it (catalogue id,
     packages, domains) appears in no file that `subreg publish` writes, the history
     feed included (the entry changes its `detect` in a later commit)."""
@@ -122,7 +122,7 @@ def test_detect_never_reaches_what_publish_writes(run: Any, repo: Repo, tmp_path
     repo.put("mixpanel", **MIXPANEL, detect={**planted, "domains": ["eu.zqx-planted.example"]})
     repo.commit("2026-02-10", "mixpanel: detect its EU host")
     out = tmp_path / "site"
-    res = run("--repo", repo.path, "--today", "2026-12-01", "publish", "--out", out)
+    res = cli("--repo", repo.path, "--today", "2026-12-01", "publish", "--out", out)
     assert res.code == 0, res.err
     files = sorted(p for p in out.rglob("*") if p.is_file())
     assert {p.name for p in files} >= {"index.html", "subprocessors.json", "feed.xml", "subprocessors.en.md"}

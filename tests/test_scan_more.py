@@ -136,12 +136,12 @@ def test_diff_header_paths_are_unquoted() -> None:
     assert unquote_path(b'"') == b'"' and unquote_path(b'"b/x\\"') == b"b/x\\"
 
 
-def test_a_change_to_a_path_with_a_line_break_counts_its_added_lines(run: Any, repo: Repo, tmp_path: Path) -> None:
+def test_a_change_to_a_path_with_a_line_break_counts_its_added_lines(cli: Any, repo: Repo, tmp_path: Path) -> None:
     compliance(repo)
     product = tree(tmp_path / "shop", {ODD: "x = 1\n", ODD_TOO: "y = 1\n"})
     git(product, "checkout", "-q", "-b", "feature")
     tree(product, {ODD: 'x = 1\nU = "https://api.stripe.com/v1"\n', ODD_TOO: 'y = 1\nV = "https://api.openai.com"\n'})
-    res = run("--repo", repo.path, "--today", TODAY, "scan", product, "--base", "main", "--format", "json")
+    res = cli("--repo", repo.path, "--today", TODAY, "scan", product, "--base", "main", "--format", "json")
     doc = as_json(res.out)
     p = product.as_posix()
     # a finding's path is one inert line of text (findings.Finding); the evidence keeps it as it is
@@ -150,7 +150,7 @@ def test_a_change_to_a_path_with_a_line_break_counts_its_added_lines(run: Any, r
     assert [e["path"] for f in doc["findings"] for e in f["evidence"]] == [f"{p}/{ODD_TOO}", f"{p}/{ODD}"]
 
 
-def test_a_subfolder_of_a_repository_is_scanned_as_that_folder(run: Any, repo: Repo, tmp_path: Path) -> None:
+def test_a_subfolder_of_a_repository_is_scanned_as_that_folder(cli: Any, repo: Repo, tmp_path: Path) -> None:
     """A monorepo's service: git runs in SOURCE, so only what lies below it counts, and
     paths are shown from SOURCE."""
     compliance(repo)
@@ -158,7 +158,7 @@ def test_a_subfolder_of_a_repository_is_scanned_as_that_folder(run: Any, repo: R
                                     "svc/requirements.txt": "openai==1\n",
                                     "other/app.py": 'V = "https://api.mistral.ai/v1"\n',
                                     "requirements.txt": "sentry-sdk\n"})
-    res = run("--repo", repo.path, "--today", TODAY, "scan", mono / "svc", "--format", "json")
+    res = cli("--repo", repo.path, "--today", TODAY, "scan", mono / "svc", "--format", "json")
     doc = as_json(res.out)
     s = (mono / "svc").as_posix()
     assert doc["services"] == ["openai", "stripe"] and doc["warnings"] == []
@@ -167,7 +167,7 @@ def test_a_subfolder_of_a_repository_is_scanned_as_that_folder(run: Any, repo: R
     git(mono, "checkout", "-q", "-b", "feature")
     tree(mono, {"svc/api/pay.py": 'U = "https://api.stripe.com/v1"\nW = "https://api.groq.com"\n',
                 "other/app.py": 'V = "https://api.anthropic.com"\n', "svc/requirements.txt": "openai==2\nposthog\n"})
-    res = run("--repo", repo.path, "--today", TODAY, "scan", mono / "svc", "--base", "main", "--format", "json")
+    res = cli("--repo", repo.path, "--today", TODAY, "scan", mono / "svc", "--base", "main", "--format", "json")
     doc = as_json(res.out)
     assert [(f["subprocessor"], f["path"], f["line"]) for f in doc["findings"]] == [
         ("groq", f"{s}/api/pay.py", 2), ("posthog", f"{s}/requirements.txt", 2)]
