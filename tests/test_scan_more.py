@@ -148,6 +148,7 @@ def test_a_change_to_a_path_with_a_line_break_counts_its_added_lines(cli: Any, r
     assert [(f["subprocessor"], f["path"], f["line"]) for f in doc["findings"]] == [
         ("openai", one_line(f"{p}/{ODD_TOO}"), 2), ("stripe", one_line(f"{p}/{ODD}"), 2)]
     assert [e["path"] for f in doc["findings"] for e in f["evidence"]] == [f"{p}/{ODD_TOO}", f"{p}/{ODD}"]
+    assert f"at {one_line(f'{p}/{ODD}')}:2." in doc["findings"][1]["message"]  # the whole path, escaped
 
 
 def test_a_subfolder_of_a_repository_is_scanned_as_that_folder(cli: Any, repo: Repo, tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from subreg import escape
 from subreg.errors import InputError
 from subreg.gitrepo import ProductTree
 from subreg.scan import manifests, names, paths, text
@@ -61,7 +62,7 @@ class ScanWarning:
     message: str
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "path", one_line(self.path))
+        object.__setattr__(self, "path", escape.one_line(self.path))  # escaped whole: a path is not cut
         object.__setattr__(self, "message", one_line(self.message))
 
     def __str__(self) -> str:

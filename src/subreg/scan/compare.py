@@ -18,12 +18,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from subreg import escape
 from subreg import findings as fd
 from subreg.errors import InputError
 from subreg.model import Policy, Subprocessor, identity
 from subreg.registry import Registry
 from subreg.scan.catalog import Matcher, Service
-from subreg.scan.collect import Evidence, one_line
+from subreg.scan.collect import Evidence
 
 UNDECLARED = "undeclared-subprocessor"
 EARLY = "activation-before-notice"
@@ -130,7 +131,9 @@ def _current(sp: Subprocessor, today: dt.date) -> bool:
 def _where(evidence: list[Evidence]) -> str:
     first = evidence[0]
     more = len(evidence) - 1
-    return f"{first.kind} {first.text!r} at {one_line(first.path)}:{first.line}" + (f" and {more} more" if more else "")
+    # the path as the finding shows it (escaped, never cut at a line break)
+    return f"{first.kind} {first.text!r} at {escape.one_line(first.path)}:{first.line}" + (
+        f" and {more} more" if more else "")
 
 
 def judge(links: Links, evidence: list[Evidence], today: dt.date, whole_tree: bool,
