@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import INSTALLED_BIN, ROOT, Repo, dump, entry
+from conftest import GIT_ENV, INSTALLED_BIN, ROOT, Repo, dump, entry
 from github_api import TOKEN, GitHubAPI
 
 BIN = Path(sys.executable).parent
@@ -410,7 +410,8 @@ def test_tests_workflow_runs_the_readme_command() -> None:
 def test_action_interface() -> None:
     doc = load(ACTION)
     assert doc["runs"]["using"] == "composite"
-    assert {"command", "base", "args", "python-version", "working-directory"} <= set(doc["inputs"])
+    assert {"command", "base", "source", "repo", "args", "python-version", "working-directory"} <= set(doc["inputs"])
+    assert "scan" in doc["inputs"]["command"]["description"]
     assert {"exit-code", "report-dir", "sarif", "junit-xml"} <= set(doc["outputs"])
     install = next(s for s in doc["runs"]["steps"] if s.get("id") == "install")
     assert '"$GITHUB_ACTION_PATH"' in install["run"] and "pip install" in install["run"]
@@ -597,6 +598,7 @@ def run_action(clone: Path, tmp_path: Path, **inputs: str) -> tuple[int, dict[st
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
     env.update(GITHUB_OUTPUT=str(output), RUNNER_TEMP=str(tmp_path), SUBREG_BIN=str(INSTALLED_BIN),
                SUBREG_COMMAND=inputs.get("command", "check"), SUBREG_BASE=inputs.get("base", ""),
+               SUBREG_SOURCE=inputs.get("source", "."), SUBREG_REPO=inputs.get("repo", ""),
                SUBREG_ARGS=inputs.get("args", ""), SUBREG_OUT=inputs.get("out", ""),
                SUBREG_FAIL=inputs.get("fail", "true"), PR_BASE_SHA=inputs.get("pr_base", ""))
     script = tmp_path / "step.sh"
@@ -649,6 +651,47 @@ def test_action_out_folders_and_commands(pr: tuple[Path, str], tmp_path: Path) -
     assert code == 0 and outputs["report-dir"] == "", log
     code, outputs, log = run_action(clone, tmp_path, command="rm -rf /")
     assert code == 2 and "unknown command" in log
+
+
+def _product(tmp_path: Path) -> tuple[Path, str]:
+    """A product repository: main uses Stripe; a pull request adds Mixpanel."""
+    product = tmp_path / "product"
+    (product / "app").mkdir(parents=True)
+    (product / "requirements.txt").write_text("stripe==7.0\n", encoding="utf-8")
+    env = {**os.environ, **GIT_ENV}
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "product"]):
+        subprocess.run(["git", *args], cwd=product, env=env, check=True, capture_output=True)
+    base = subprocess.run(["git", "rev-parse", "HEAD"], cwd=product, env=env, check=True, capture_output=True,
+                          text=True).stdout.strip()
+    (product / "app" / "track.py").write_text('URL = "https://api.mixpanel.com/track"\n', encoding="utf-8")
+    for args in (["checkout", "-q", "-b", "pr"], ["add", "-A"], ["commit", "-q", "-m", "track"]):
+        subprocess.run(["git", *args], cwd=product, env=env, check=True, capture_output=True)
+    return product, base
+
+
+def test_action_scans_a_product_against_the_compliance_repo_beside_it(pr: tuple[Path, str], tmp_path: Path) -> None:
+    clone, _ = pr
+    (clone / "registry" / "stripe.yaml").write_text(dump(fresh(name="Stripe, Inc.", legal_name="Stripe, Inc.",
+                                                               website="https://stripe.com")), encoding="utf-8")
+    product, base = _product(tmp_path)
+    shutil.copytree(clone, product / "compliance", ignore=shutil.ignore_patterns(".git"))  # checked out beside
+    # the pull request: only what it adds, from the pull request's base
+    code, outputs, log = run_action(product, tmp_path, command="scan", repo="compliance", pr_base=base)
+    assert (code, outputs["exit-code"]) == (1, "1"), log
+    assert "app/track.py:1: [error] undeclared-subprocessor: Mixpanel (mixpanel) is used" in log, log
+    assert f"subreg scan . ({base}..HEAD)" in log and "Proposed registry/mixpanel.yaml:" in log
+    assert outputs["sarif"] == str(product / "subreg-reports" / "subreg-scan.sarif")
+    assert outputs["report-dir"] == str(product / "subreg-reports") and outputs["junit-xml"] == ""
+    assert "undeclared-subprocessor" in Path(outputs["sarif"]).read_text(encoding="utf-8")
+    # the whole tree (no pull request), from a subfolder, findings not failing the step
+    code, outputs, log = run_action(product, tmp_path, command="scan", repo="compliance", source="app",
+                                    fail="false", out="scan-out")
+    assert (code, outputs["exit-code"]) == (0, "1"), log
+    assert "subreg scan app (whole tree)" in log and "app/track.py:1: [error] undeclared-subprocessor" in log
+    assert outputs["sarif"] == str(product / "scan-out" / "subreg-scan.sarif") and Path(outputs["sarif"]).is_file()
+    # a source that looks like an option is a folder
+    code, outputs, log = run_action(product, tmp_path, command="scan", repo="compliance", source="--catalog")
+    assert code == 2 and "--catalog: no such folder" in log, log  # a folder, not the option
 
 
 def test_pre_commit_hook_entry_runs(pr: tuple[Path, str], tmp_path: Path) -> None:

@@ -17,14 +17,12 @@ import click
 
 from subreg.errors import EXIT_INPUT, EXIT_INTERNAL, InputError, SubregError
 from subreg.escape import one_line
-from subreg.options import Options, Outcome
+from subreg.options import MAX_YEAR, MIN_YEAR, Options, Outcome
 
 
 def _today(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date:
     if value is None:
         return dt.datetime.now(dt.UTC).date()
-    from subreg.model import MAX_YEAR, MIN_YEAR
-
     try:
         # YYYY-MM-DD only: fromisoformat also takes week dates (2026-W01-1) and others
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):

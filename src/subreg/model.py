@@ -31,10 +31,9 @@ from pydantic.json_schema import SkipJsonSchema
 from subreg import yamlio
 from subreg.errors import MAX_PER_FILE, InputError, Problem
 from subreg.escape import UNSAFE
+from subreg.options import MAX_YEAR, MIN_YEAR
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-# SPEC 2: dates are years 1900-2999 (so that date arithmetic can never overflow).
-MIN_YEAR, MAX_YEAR = 1900, 2999
 # Invisible code points that a name could hide, beyond the format characters (Cf):
 # the combining grapheme joiner, Hangul and Khmer fillers, Mongolian variation
 # selectors, the Braille blank and the variation selectors.

@@ -224,9 +224,15 @@ def activation_before_notice() -> None:
     """Product code uses a subprocessor whose notice is not yet effective.
 
     The service is declared, but every current entry linked to it carries a notice
-    whose `effective_on` is after today: customers are still within their notice
-    period, and may object. The code may not send the service customers' data before
-    that day.
+    whose `effective_on` is after today, and the entry is new: no earlier version of
+    it in the registry's git history was in effect (none without a notice, none whose
+    notice had taken effect, unretired). Customers are still within their notice
+    period, and may object: the code may not send the service customers' data before
+    that day. A pending notice of an entry long in use (a material change such as a
+    new location) is not an activation: the service was already used legitimately,
+    and the change's notice is judged by `check`. Telling the two apart reads the
+    compliance repository's history, so a shallow clone of it is exit 2
+    (`fetch-depth: 0`).
 
     Severity: error
     Source: GDPR Art. 28(2); the notice period of the DPA (policy `notice_period_days`).
