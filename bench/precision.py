@@ -10,7 +10,7 @@ finds is reported), and compares the services found with the hand labels:
   catalogue does not know counts as a miss);
 - recall within the catalogue: the same, over the used services the catalogue knows.
 
-Usage: python bench/precision.py [--set dev|held-out]
+Usage: python bench/precision.py [--set dev|held-out-1|held-out-2]
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def scan(tree: Path, compliance: Path) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", choices=["dev", "held-out"], help="only this set (default: both)")
+    parser.add_argument("--set", choices=["dev", "held-out-1", "held-out-2"], help="only this set (default: all)")
     args = parser.parse_args(argv)
     labels = yaml.safe_load((HERE / "precision_labels.yaml").read_text())["packages"]
     catalogue = {s["id"] for s in json.loads(subprocess.run([SUBREG, "scan", "--catalog", "--format", "json"],
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     for pkg in labels:
         if args.set and pkg["set"] != args.set:
             continue
-        tree = WORK / f"{pkg['registry']}-{pkg['name']}-{pkg['version']}"
+        tree = WORK / f"{pkg['registry']}-{pkg['name']}-{pkg['version']}".replace("/", "-")
         if not (tree / ".git").is_dir():
             shutil.rmtree(tree, ignore_errors=True)
             fetch(pkg, tree)
@@ -103,28 +103,28 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{pkg['name']}: found {sorted(found)}; false {sorted(fp)}; missed {sorted(fn)}", flush=True)
     print("\n| package | set | used | reported | right | wrong | missed | precision | recall | recall (catalogued) |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    totals: dict[str, list[int]] = {}
     for pkg, tp, fp, fn, known in rows:
-        used = len(tp) + len(fn)
-        reported = len(tp) + len(fp)
-        print(f"| {pkg['name']} {pkg['version']} ({pkg['registry']}) | {pkg['set']} | {used} | {reported} | "
-              f"{len(tp)} | {len(fp)} | {len(fn)} | {_ratio(len(tp), reported)} | {_ratio(len(tp), used)} | "
-              f"{_ratio(len(tp & known), len(known))} |")
-        t = totals.setdefault(pkg["set"], [0, 0, 0, 0, 0])
-        for i, n in enumerate((used, reported, len(tp), len(fp), len(fn))):
-            t[i] += n
-        t.append(len(known))
-    for name, t in totals.items():
-        used, reported, tp, fp, fn = t[:5]
-        known = sum(t[5:])
-        print(f"| **all {name}** | | {used} | {reported} | {tp} | {fp} | {fn} | **{_ratio(tp, reported)}** | "
-              f"**{_ratio(tp, used)}** | {_ratio(tp - _unknown_hits(rows, name, catalogue), known)} |")
+        print(f"| {pkg['name']} {pkg['version']} ({pkg['registry']}) | {pkg['set']} | " + _cells([(tp, fp, fn, known)]))
+    sets = list(dict.fromkeys(pkg["set"] for pkg, *_ in rows))
+    for name in sets:
+        print(f"| **all {name}** | | " + _cells([r[1:] for r in rows if r[0]["set"] == name], bold=True))
+    if len(sets) > 1:
+        print("| **union of the sets** | | " + _cells([r[1:] for r in rows], bold=True))
     return 0
 
 
-def _unknown_hits(rows: list[tuple[dict[str, str], set[str], set[str], set[str], set[str]]], name: str,
-                  catalogue: set[str]) -> int:
-    return sum(len({s for s in tp if s not in catalogue}) for pkg, tp, _fp, _fn, _k in rows if pkg["set"] == name)
+Counts = tuple[set[str], set[str], set[str], set[str]]  # right, wrong, missed, used services the catalogue knows
+
+
+def _cells(rows: list[Counts], bold: bool = False) -> str:
+    tp = sum(len(r[0]) for r in rows)
+    fp = sum(len(r[1]) for r in rows)
+    fn = sum(len(r[2]) for r in rows)
+    known = sum(len(r[3]) for r in rows)
+    known_found = sum(len(r[0] & r[3]) for r in rows)
+    b = "**" if bold else ""
+    return (f"{tp + fn} | {tp + fp} | {tp} | {fp} | {fn} | {b}{_ratio(tp, tp + fp)}{b} | {b}{_ratio(tp, tp + fn)}{b} | "
+            f"{_ratio(known_found, known)} |")
 
 
 def _ratio(a: int, b: int) -> str:

@@ -267,6 +267,11 @@ def main(argv: list[str] | None = None) -> int:
           "the floor is `git grep -I -c -E 'https?://'` on the same tree (target for the whole-tree "
           "scan: within 2.0x), and `subreg validate` (start-up and the registry) for the "
           "pull-request scan.")
+    if args.scan and scan_bench.CPU_ROWS:
+        print("\nScan CPU time (bench/scan.py): user + system seconds of the whole process and its git "
+              "children, next to the floor's; medians, interleaved. Unlike wall time it does not move "
+              "with what else the machine runs.\n")
+        print(scan_bench.cpu_table())
     print(f"\nbench: {elapsed:.0f} s end to end")
     results = HERE / ".work" / "results.json"
     results.parent.mkdir(exist_ok=True)

@@ -26,14 +26,19 @@ Usage: python bench/scan.py [--runs 5]  (also run by bench/run.py)
 from __future__ import annotations
 
 import argparse
+import compileall
 import hashlib
+import inspect
 import json
 import random
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -153,8 +158,16 @@ def real(dest: Path) -> None:
     _git(dest, "commit", "-q", "-m", "package")
 
 
+def _digest() -> str:
+    """What the trees are made from: they are made again when that changes, not when the
+    timing code does."""
+    parts = [inspect.getsource(f) for f in (_ident, _source, _write, product, real)]
+    parts += [repr((GENERIC, VENDOR, WORDS, REAL, VERSION))]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:10]
+
+
 def ensure(kind: str, files: int = 20_000) -> Path:
-    digest = hashlib.sha256((Path(__file__).read_text() + VERSION).encode()).hexdigest()[:10]
+    digest = _digest()
     dest = WORK / (f"scan-{kind}-{files}-{digest}" if kind == "product" else f"scan-{kind}-{digest}")
     if not (dest / ".git").is_dir():
         if dest.exists():
@@ -179,8 +192,46 @@ def count(tree: Path) -> int:
     return out.count(b"\0")
 
 
+def bytecode() -> None:
+    """subreg's modules compiled to bytecode, as `pip install` leaves them for users: an
+    editable install run with PYTHONDONTWRITEBYTECODE=1 would otherwise compile every
+    module on every run, a cost no user pays."""
+    compileall.compile_dir(str(ROOT / "src" / "subreg"), quiet=1)
+
+
+def cpu(cmd: list[str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the process and its children: user + system)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(cmd, capture_output=True, check=False)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+CPU_ROWS: list[str] = []
+
+
+def cpu_pair(label: str, cmd: list[str], floor: list[str], runs: int) -> None:
+    """The CPU time of the whole-tree scan next to the floor's, interleaved, medians: on a
+    machine other work shares, wall times move with the load while CPU times do not."""
+    mine, theirs = [], []
+    for _ in range(runs):
+        mine.append(cpu(cmd)[1])
+        theirs.append(cpu(floor)[1])
+    m, f = statistics.median(mine), statistics.median(theirs)
+    CPU_ROWS.append(f"| {label} | {m:.3f} s | {f:.3f} s | {m / f:.2f}x | {runs} |")
+
+
+def cpu_table() -> str:
+    return "\n".join(["| tree | scan CPU (user+sys) | floor CPU | ratio | runs |", "|---|---:|---:|---:|---:|",
+                      *CPU_ROWS])
+
+
 def rows(bench: object, subreg: str) -> None:
-    """Add the scan rows to a bench.run.Bench."""
+    """Add the scan rows to a bench.run.Bench (and the CPU rows to CPU_ROWS)."""
+    bytecode()
+    runs = getattr(bench, "runs", 5)
     repo = str(compliance())
     sub = [subreg, "--repo", repo, "--today", "2025-03-01", "scan"]
     for files in (20_000, 60_000):
@@ -189,6 +240,7 @@ def rows(bench: object, subreg: str) -> None:
         print(f"\n{label}  ({prod})", flush=True)
         bench.pair(label, "scan (whole tree)", [*sub, str(prod)],  # type: ignore[attr-defined]
                    ["git", "-C", str(prod), *FLOOR[1:]], ok=(1, 0), target=TARGET)
+        cpu_pair(label, [*sub, str(prod)], ["git", "-C", str(prod), *FLOOR[1:]], runs)
         bench.pair(label, "scan --base (3-commit PR)", [*sub, str(prod), "--base", "main"],  # type: ignore[attr-defined]
                    [subreg, "--repo", repo, "validate"], ok=(1, 0))
     try:
@@ -200,6 +252,7 @@ def rows(bench: object, subreg: str) -> None:
     print(f"\n{label}  ({tree})", flush=True)
     bench.pair(label, "scan (whole tree)", [*sub, str(tree)], ["git", "-C", str(tree), *FLOOR[1:]],  # type: ignore[attr-defined]
                ok=(1, 0), target=TARGET)
+    cpu_pair(label, [*sub, str(tree)], ["git", "-C", str(tree), *FLOOR[1:]], runs)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -212,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     rows(bench, run.SUBREG)
     print()
     print(run.table(bench.rows))
+    print()
+    print(cpu_table())
     return 1 if bench.wrong else 0
 
 

@@ -26,6 +26,11 @@ class State:
     labels: list[str] = field(default_factory=list)
     requests: list[tuple[str, str]] = field(default_factory=list)  # (method, path)
     next_id: int = 1000
+    # the repository's files by branch (path -> (blob sha, content)), branches whose
+    # rules refuse a direct commit, and the pull requests opened
+    files: dict[str, dict[str, tuple[str, bytes]]] = field(default_factory=lambda: {"main": {}})
+    protected: set[str] = field(default_factory=set)
+    pulls: list[dict[str, Any]] = field(default_factory=list)
 
     def new_id(self) -> int:
         self.next_id += 1
@@ -59,6 +64,8 @@ class GitHubAPI:
                 if self.headers.get("Authorization") != f"Bearer {TOKEN}":
                     return self._send(401, {"message": "Bad credentials"})
                 prefix = f"/repos/{state.repo}/"
+                if parts.path == prefix[:-1]:
+                    parts = parts._replace(path=prefix)
                 if not parts.path.startswith(prefix):
                     return self._send(404, {"message": "Not Found"})
                 route = parts.path[len(prefix):].split("/")
@@ -70,6 +77,28 @@ class GitHubAPI:
                 self._send(code, body)
 
             def route(self, method: str, route: list[str], query: dict[str, str]) -> tuple[int, Any]:
+                if route == [""] and method == "GET":
+                    return 200, {"full_name": state.repo, "default_branch": "main"}
+                if route[0] == "contents":
+                    return self.contents(method, "/".join(route[1:]), query)
+                if route[:3] == ["git", "ref", "heads"] and method == "GET":
+                    branch = "/".join(route[3:])
+                    if branch not in state.files:
+                        return 404, {"message": "Not Found"}
+                    return 200, {"ref": f"refs/heads/{branch}", "object": {"sha": f"tip-of-{branch}"}}
+                if route == ["git", "refs"] and method == "POST":
+                    body = self._body()
+                    branch = body["ref"].removeprefix("refs/heads/")
+                    if branch in state.files:
+                        return 422, {"message": "Reference already exists"}
+                    state.files[branch] = dict(state.files["main"])
+                    return 201, {"ref": body["ref"]}
+                if route == ["pulls"] and method == "POST":
+                    body = self._body()
+                    if any(p["head"] == body["head"] for p in state.pulls):
+                        return 422, {"message": "A pull request already exists"}
+                    state.pulls.append({"number": len(state.pulls) + 1, **body})
+                    return 201, state.pulls[-1]
                 if route == ["labels"] and method == "POST":
                     name = self._body()["name"]
                     if name in state.labels:
@@ -107,6 +136,30 @@ class GitHubAPI:
                     comment["body"] = self._body()["body"]
                     return 200, comment
                 return 404, {"message": "Not Found"}
+
+            def contents(self, method: str, path: str, query: dict[str, str]) -> tuple[int, Any]:
+                import base64
+                import hashlib
+
+                if method == "GET":
+                    found = state.files.get(query.get("ref", "main"), {}).get(path)
+                    return (200, {"path": path, "sha": found[0]}) if found else (404, {"message": "Not Found"})
+                body = self._body()
+                branch = body.get("branch", "main")
+                if branch in state.protected:
+                    return 409, {"message": "Repository rule violations found"}
+                files = state.files.get(branch)
+                if files is None:
+                    return 404, {"message": "Branch not found"}
+                current = files.get(path)
+                if current is not None and body.get("sha") != current[0]:
+                    return 409, {"message": f"{path} does not match {body.get('sha')}"}
+                content = base64.b64decode(body["content"])
+                files[path] = (hashlib.sha1(content).hexdigest(), content)
+                return (200 if current else 201), {"content": {"path": path}, "commit": {"message": body["message"]}}
+
+            def do_PUT(self) -> None:
+                self._handle("PUT")
 
             def do_GET(self) -> None:
                 self._handle("GET")

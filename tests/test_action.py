@@ -182,6 +182,29 @@ def test_the_action_installs_subreg_and_gates_a_pull_request(action_copy: Path, 
     code, log = job.run_step("run", command="check", **{"fail-on-violations": "false"})
     assert code == 0 and job.outputs["run"]["exit-code"] == "1", log
 
+    # the product repository's job: `command: scan` of the product, against the compliance
+    # repository checked out beside it, from the product's pull-request base
+    product = tmp_path / "product"
+    (product / "web").mkdir(parents=True)
+    (product / "web" / "analytics.js").write_text("export const url = 'https://api.mixpanel.com/track';\n",
+                                                   encoding="utf-8")
+    env = {**os.environ, **GIT_ENV}
+    for args in (["init", "-q", "-b", "main"], ["commit", "-q", "--allow-empty", "-m", "start"]):
+        subprocess.run(["git", *args], cwd=product, env=env, check=True, capture_output=True)
+    product_base = subprocess.run(["git", "rev-parse", "HEAD"], cwd=product, env=env, check=True,
+                                  capture_output=True, text=True).stdout.strip()
+    for args in (["add", "-A"], ["commit", "-q", "-m", "analytics"]):
+        subprocess.run(["git", *args], cwd=product, env=env, check=True, capture_output=True)
+    assert workspace.parent == product.parent  # the two checkouts side by side
+    code, log = job.run_step("run", command="scan", base=product_base, repo=f"../{workspace.name}",
+                             **{"working-directory": "../product"})
+    assert code == 1, log
+    assert "::error file=web/analytics.js,line=1,title=undeclared-subprocessor::" in log, log
+    outputs = job.outputs["run"]
+    assert outputs["exit-code"] == "1" and outputs["sarif"] == str(product / "subreg-reports" / "subreg-scan.sarif")
+    assert Path(outputs["sarif"]).is_file() and outputs["junit-xml"] == ""
+    assert "## subreg scan" in job.summary.read_text(encoding="utf-8")
+
 
 # -- pre-commit -------------------------------------------------------------------------
 

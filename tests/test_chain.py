@@ -175,12 +175,12 @@ def test_chain_change_in_notice_draft(cli, chained: Repo, tmp_path: Path) -> Non
     assert ("| Acme Analytics | Its sub-processors: added: Far Cloud \\(India\\); no longer used: OVHcloud "
             "\\(France\\); new locations for AWS \\(United States → United States, Ireland\\) | "
             "AWS \\(United States\\); OVHcloud \\(France\\) | AWS \\(United States, Ireland\\); Far Cloud "
-            "\\(India\\) | 1 July 2025 |") in en
+            "\\(India\\) | 1 July 2025 | ") in en
     fr = (out / "notice.fr.md").read_text("utf-8")
-    assert ("| Acme Analytics | Ses sous-traitants ultérieurs : ajout : Far Cloud \\(Inde\\); retrait : "
-            "OVHcloud \\(France\\); nouvelles localisations de AWS \\(États-Unis → États-Unis, Irlande\\) |") in fr
+    assert ("| Acme Analytics | Ses propres sous-traitants : ajout : Far Cloud \\(Inde\\); retrait : "
+            "OVHcloud \\(France\\); nouveaux lieux de traitement pour AWS \\(États-Unis → États-Unis, Irlande\\) |") in fr
     html = (out / "notice.fr.html").read_text("utf-8")
-    assert "<td>Ses sous-traitants ultérieurs : ajout : Far Cloud (Inde);" in html
+    assert "<td>Ses propres sous-traitants : ajout : Far Cloud (Inde);" in html
     eml = (out / "notice.en.eml").read_bytes()
     assert b"2 rue Kellermann" not in eml and b"aws-privacy" not in eml
     for name in ("notice.json", "notice.en.md", "notice.fr.md", "notice.en.html", "notice.fr.html"):

@@ -334,7 +334,8 @@ def test_init_writes_codeowners(run: Any, tmp_path: Path) -> None:
     owners = [line.split() for line in (tmp_path / "new" / ".github" / "CODEOWNERS").read_text().splitlines()
               if line and not line.startswith("#")]
     assert owners == [[p, "@example-org/privacy-team"] for p in
-                      ("/registry/", "/policies/", "/checks/", "/templates/", "/.github/")]
+                      ("/registry/", "/policies/", "/checks/", "/templates/", "/notices/", "/objections/",
+                       "/.github/")]
     readme = (tmp_path / "new" / "README.md").read_text()
     assert "review from Code Owners" in readme and "Require workflows to pass before merging" in readme
 

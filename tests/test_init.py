@@ -239,6 +239,13 @@ def test_generated_api_scripts_are_this_repositorys(created: Path) -> None:
         assert theirs["jobs"][job]["steps"][-1]["run"] == ours["jobs"][job]["steps"][-1]["run"], job
         assert theirs["jobs"][job]["permissions"] == ours["jobs"][job]["permissions"], job
         assert theirs["jobs"][job]["steps"][-1]["env"] == ours["jobs"][job]["steps"][-1]["env"], job
+    for job, name in (("send-notices", "Send the notices due today"), ("record-ledger", "Commit the ledger records")):
+        theirs_step = next(s for s in nightly["jobs"][job]["steps"] if s.get("name") == name)
+        ours_step = next(s for s in ours_nightly["jobs"][job]["steps"] if s.get("name") == name)
+        assert theirs_step["run"] == ours_step["run"] and theirs_step["env"] == ours_step["env"], job
+        assert nightly["jobs"][job]["permissions"] == ours_nightly["jobs"][job]["permissions"], job
+        assert nightly["jobs"][job]["if"] == ours_nightly["jobs"][job]["if"], job
+    assert nightly["jobs"]["send-notices"]["environment"] == "customer-notices"
     assert "merge_group" in gate[True] and gate[True]["pull_request"] == {"branches": ["main"]}
     assert nightly["jobs"]["deploy-pages"]["permissions"] == {"pages": "write", "id-token": "write"}
 

@@ -154,37 +154,38 @@ def test_addition(run, based: Repo, tmp_path: Path) -> None:
     en_md = (out / "notice.en.md").read_text("utf-8")
     assert md_table(en_md, "New subprocessors") == [[
         "Postmark", "ActiveCampaign, LLC", "Transactional e-mail", "E-mail addresses",
-        "India, European Union", "SOC 2 Type II, ISO 27001", "SCC, DPF",
-        "AWS (United States, Ireland)", "10 April 2025", "—"]]
+        "India, European Union", "SOC 2 Type II, ISO 27001", "India: SCC; United States: SCC, DPF",
+        "AWS (United States, Ireland)", "10 April 2025", "4 April 2025", "—"]]
     assert "- **Date of this notice:** 5 March 2025" in en_md
     assert "- **Objection deadline:** 4 April 2025" in en_md
     assert "until **4 April 2025**" in en_md and "<privacy@example.com>" in en_md
     fr_md = (out / "notice.fr.md").read_text("utf-8")
-    assert md_table(fr_md, "Nouveaux sous-traitants") == [[
+    assert md_table(fr_md, "Nouveaux sous-traitants ultérieurs") == [[
         "Postmark", "ActiveCampaign, LLC", "E-mails transactionnels", "Adresses e-mail",
-        "Inde, Union européenne", "SOC 2 Type II, ISO 27001", "SCC, DPF",
-        "AWS (États-Unis, Irlande)", "10 avril 2025", "—"]]
-    assert "- **Date de cet avis :** 5 mars 2025" in fr_md
+        "Inde, Union européenne", "SOC 2 Type II, ISO 27001", "Inde : clauses contractuelles types (CCT); États-Unis : clauses "
+        "contractuelles types (CCT), cadre de protection des données UE-États-Unis (DPF)",
+        "AWS (États-Unis, Irlande)", "10 avril 2025", "4 avril 2025", "—"]]
+    assert "- **Date du présent avis :** 5 mars 2025" in fr_md
     assert "jusqu'au **4 avril 2025**" in fr_md
 
     assert page(out, "en").rows("New subprocessors")[0][4] == "India, European Union"
     fr_page = page(out, "fr")
-    assert fr_page.rows("Nouveaux sous-traitants")[0][:5] == [
+    assert fr_page.rows("Nouveaux sous-traitants ultérieurs")[0][:5] == [
         "Postmark", "ActiveCampaign, LLC", "E-mails transactionnels", "Adresses e-mail",
         "Inde, Union européenne"]
-    assert "Date limite d'opposition :" in fr_page.text
+    assert "Date limite pour émettre des objections :" in fr_page.text
 
     en, fr = mail(out, "en"), mail(out, "fr")
     assert en["Subject"] == "Example Corp: new subprocessor Postmark (effective 10 April 2025)"
-    assert fr["Subject"] == ("Example Corp : nouveau sous-traitant Postmark "
+    assert fr["Subject"] == ("Example Corp : nouveau sous-traitant ultérieur Postmark "
                              "(à compter du 10 avril 2025)")
     assert en["Date"] == fr["Date"] == "Wed, 05 Mar 2025 09:00:00 +0000"
     assert en["Message-ID"] != fr["Message-ID"]
     assert re.fullmatch(r"<notice-[0-9a-f]{32}\.en@example\.com>", en["Message-ID"])
     assert "Locations: India, European Union" in text_part(en)
-    assert "Localisations : Inde, Union européenne" in text_part(fr)
+    assert "Lieux de traitement : Inde, Union européenne" in text_part(fr)
     assert "Its sub-processors: AWS (United States, Ireland)" in text_part(en)
-    assert "Ses sous-traitants ultérieurs : AWS (États-Unis, Irlande)" in text_part(fr)
+    assert "Ses propres sous-traitants : AWS (États-Unis, Irlande)" in text_part(fr)
     # drafts are public CI artifacts: nothing from git but commit ids (no author e-mails)
     for name in FILES:
         assert b"test@example.com" not in (out / name).read_bytes()
@@ -203,8 +204,8 @@ def test_replacement_of_the_legal_entity(run, based: Repo, tmp_path: Path) -> No
     assert doc["objection_deadline"] == "2025-05-31" and doc["head"] == head
     row = md_table((out / "notice.en.md").read_text("utf-8"), "New subprocessors")[0]
     assert row[1] == "Acme Analytics Inc." and row[4] == "United States"
-    assert row[9] == "Acme Analytics (Acme Analytics GmbH)"
-    assert page(out, "fr").rows("Nouveaux sous-traitants")[0][9] == (
+    assert row[10] == "Acme Analytics (Acme Analytics GmbH)"
+    assert page(out, "fr").rows("Nouveaux sous-traitants ultérieurs")[0][10] == (
         "Acme Analytics (Acme Analytics GmbH)")
     assert mail(out, "en")["Subject"] == ("Example Corp: Acme Analytics Inc. replaces "
                                           "Acme Analytics GmbH (effective 15 June 2025)")
@@ -222,7 +223,7 @@ def test_new_entry_replacing_a_removed_one(run, based: Repo, tmp_path: Path) -> 
     # the replaced entry goes when its replacement comes, not on the day of the notice
     assert [(r["id"], r["effective_on"]) for r in doc["removed"]] == [("beta", "2025-06-15")]
     en = (out / "notice.en.md").read_text("utf-8")
-    assert md_table(en, "New subprocessors")[0][9] == "Beta (Beta SAS)"
+    assert md_table(en, "New subprocessors")[0][10] == "Beta (Beta SAS)"
     assert md_table(en, "Subprocessors no longer used (for information)") == [
         ["Beta", "Beta SAS", "Product analytics", "15 June 2025"]]
     assert mail(out, "en")["Subject"] == ("Example Corp: changes to our subprocessors "
@@ -243,11 +244,11 @@ def test_material_change(run, based: Repo, tmp_path: Path) -> None:
     assert (doc["effective_on"], doc["objection_deadline"]) == ("2025-05-20", "2025-05-01")
     assert md_table((out / "notice.en.md").read_text("utf-8"),
                     "Changes to existing subprocessors") == [
-        ["Acme Analytics", "Locations", "Germany", "Germany, United States", "20 May 2025"],
-        ["Acme Analytics", "Purpose", "Product analytics", "Analytics", "20 May 2025"]]
-    assert page(out, "fr").rows("Modifications de sous-traitants existants") == [
-        ["Acme Analytics", "Localisations", "Allemagne", "Allemagne, États-Unis", "20 mai 2025"],
-        ["Acme Analytics", "Objectif", "Analyse produit", "Analyse", "20 mai 2025"]]
+        ["Acme Analytics", "Locations", "Germany", "Germany, United States", "20 May 2025", "1 May 2025"],
+        ["Acme Analytics", "Purpose", "Product analytics", "Analytics", "20 May 2025", "1 May 2025"]]
+    assert page(out, "fr").rows("Modifications concernant des sous-traitants ultérieurs existants") == [
+        ["Acme Analytics", "Lieux de traitement", "Allemagne", "Allemagne, États-Unis", "20 mai 2025", "1er mai 2025"],
+        ["Acme Analytics", "Finalité", "Analyse produit", "Analyse", "20 mai 2025", "1er mai 2025"]]
     en = mail(out, "en")
     assert en["Subject"] == ("Example Corp: change to subprocessor Acme Analytics "
                              "(effective 20 May 2025)")
@@ -264,9 +265,9 @@ def test_material_change_without_new_notice_is_to_be_confirmed(run, based: Repo,
     assert doc["announced_on"] == "2025-02-10" and doc["effective_on"] is None
     assert doc["objection_deadline"] == "2025-03-12"
     assert md_table((out / "notice.fr.md").read_text("utf-8"),
-                    "Modifications de sous-traitants existants") == [
-        ["Acme Analytics", "Catégorie", "principal", "infrastructure", "à confirmer"],
-        ["Acme Analytics", "Données personnelles", "oui", "non", "à confirmer"]]
+                    "Modifications concernant des sous-traitants ultérieurs existants") == [
+        ["Acme Analytics", "Catégorie", "principal", "infrastructure", "à confirmer", "à confirmer"],
+        ["Acme Analytics", "Données à caractère personnel", "oui", "non", "à confirmer", "à confirmer"]]
 
 
 def test_regions_are_named_in_the_readers_language(run, based: Repo, tmp_path: Path) -> None:
@@ -275,10 +276,10 @@ def test_regions_are_named_in_the_readers_language(run, based: Repo, tmp_path: P
     doc = draft(run, based, out)
     assert doc["changed"][0]["fields"] == [{"field": "regions", "old": None, "new": ["eu"]}]
     assert md_table((out / "notice.en.md").read_text("utf-8"), "Changes to existing subprocessors") == [
-        ["Acme Analytics", "Data residency regions", "all regions", "European Union", "20 May 2025"]]
-    assert page(out, "fr").rows("Modifications de sous-traitants existants") == [
-        ["Acme Analytics", "Régions de résidence des données", "toutes les régions",
-         "Union européenne", "20 mai 2025"]]
+        ["Acme Analytics", "Data residency regions", "all regions", "European Union", "20 May 2025", "1 May 2025"]]
+    assert page(out, "fr").rows("Modifications concernant des sous-traitants ultérieurs existants") == [
+        ["Acme Analytics", "Régions d'hébergement des données", "toutes les régions",
+         "Union européenne", "20 mai 2025", "1er mai 2025"]]
 
 
 def test_removal_and_retirement_are_information(run, repo: Repo, tmp_path: Path) -> None:
@@ -302,12 +303,12 @@ def test_removal_and_retirement_are_information(run, repo: Repo, tmp_path: Path)
         ["Beta", "Beta SAS", "Product analytics", "10 June 2025"]]
     assert "## For any question, write to:" in en and "How to object" not in en
     fr_page = page(out, "fr")
-    assert fr_page.rows("Sous-traitants qui ne sont plus utilisés (pour information)")[0][3] == (
+    assert fr_page.rows("Sous-traitants ultérieurs qui ne sont plus utilisés (pour information)")[0][3] == (
         "1er juillet 2025")
     assert "Date limite" not in fr_page.text
     assert mail(out, "en")["Subject"] == ("Example Corp: changes to our subprocessors "
                                           "(2 no longer used)")
-    assert mail(out, "fr")["Subject"] == ("Example Corp : modifications de nos sous-traitants "
+    assert mail(out, "fr")["Subject"] == ("Example Corp : modifications de nos sous-traitants ultérieurs "
                                           "(2 retirés)")
 
 
@@ -329,7 +330,7 @@ def test_objection_deadline(run, repo: Repo, tmp_path: Path, announced: str, eff
     out = tmp_path / "out"
     doc = draft(run, repo, out, "--base", "HEAD")
     assert doc["objection_deadline"] == deadline
-    assert f"- **Date limite d'opposition :** {fr}" in (out / "notice.fr.md").read_text("utf-8")
+    assert f"- **Date limite pour émettre des objections :** {fr}" in (out / "notice.fr.md").read_text("utf-8")
 
 
 def test_dates_of_several_notices(run, based: Repo, tmp_path: Path) -> None:
@@ -390,7 +391,7 @@ def test_missing_translation_falls_back(run, based: Repo, tmp_path: Path) -> Non
     out = tmp_path / "out"
     draft(run, based, out)
     assert md_table((out / "notice.fr.md").read_text("utf-8"),
-                    "Nouveaux sous-traitants")[0][2] == "Only English"
+                    "Nouveaux sous-traitants ultérieurs")[0][2] == "Only English"
 
 
 # -- templates ---------------------------------------------------------------------------
@@ -470,3 +471,103 @@ def test_output_is_deterministic(run, based: Repo, tmp_path: Path) -> None:
     draft(run, based, second, today="2025-09-30")  # the clock does not leak into drafts
     for name in sorted(FILES):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+# -- what the draft says, and what happens next -------------------------------------------
+
+def test_a_draft_of_changes_only_speaks_of_no_new_subprocessor(run, based: Repo, tmp_path: Path) -> None:
+    based.put("acme", locations=["DE", "FR"], notice=notice("2025-04-01", "2025-05-20"))
+    out = tmp_path / "out"
+    draft(run, based, out)
+    for lang, words in (("en", "new subprocessor"), ("fr", "nouveau sous-traitant")):
+        for ext in ("md", "html"):
+            assert words not in (out / f"notice.{lang}.{ext}").read_text("utf-8").lower(), (lang, ext)
+        assert words not in text_part(mail(out, lang)).lower()
+    assert "before a change to a subprocessor with access to personal data takes effect" in \
+        (out / "notice.en.md").read_text("utf-8")
+    assert "avant qu'une modification concernant un sous-traitant ultérieur ayant accès à des données à caractère " \
+        "personnel ne prenne effet" in (out / "notice.fr.md").read_text("utf-8")
+
+
+def test_a_draft_of_removals_only_asks_nothing(run, repo: Repo, tmp_path: Path) -> None:
+    repo.put("acme")
+    repo.put("beta", name="Beta", legal_name="Beta SAS")
+    repo.commit("2025-01-01")
+    repo.remove("registry/beta.yaml")
+    out = tmp_path / "out"
+    draft(run, repo, out, "--base", "HEAD")
+    fr = (out / "notice.fr.md").read_text("utf-8")
+    assert "ne sont plus utilisés. Cette information ne requiert aucune démarche de votre part." in fr
+    assert "objection" not in fr.lower()
+
+
+def test_french_uses_the_vocabulary_of_french_gdpr_practice(run, based: Repo, tmp_path: Path) -> None:
+    based.put("gamma", name="Gamma", legal_name="Gamma Ltd", notice=notice("2025-05-01", "2025-06-15"))
+    out = tmp_path / "out"
+    draft(run, based, out)
+    fr = (out / "notice.fr.md").read_text("utf-8")
+    for words in ("sous-traitant ultérieur", "Finalité", "données à caractère personnel", "émettre des objections",
+                  "contrat de sous-traitance (DPA)", "article 28, paragraphe 2, du RGPD"):
+        assert words in fr, words
+    for wrong in ("Objectif", "données personnelles", "accord de traitement"):
+        assert wrong not in fr, wrong
+
+
+def test_transfer_safeguards_only_where_data_leaves_an_adequate_place(run, based: Repo, tmp_path: Path) -> None:
+    based.put("gamma", name="Gamma", legal_name="Gamma Ltd", locations=["FR", "CH"],
+              notice=notice("2025-05-01", "2025-06-15"))
+    based.put("delta", name="Delta", legal_name="Delta Inc.", locations=["US"], transfer_mechanisms=["DPF"],
+              notice=notice("2025-05-01", "2025-06-15"))
+    out = tmp_path / "out"
+    doc = draft(run, based, out)
+    assert [(a["id"], a["transfers"]) for a in doc["added"]] == [
+        ("delta", [{"place": "US", "safeguards": ["DPF"]}]), ("gamma", [])]
+    rows = md_table((out / "notice.en.md").read_text("utf-8"), "New subprocessors")
+    assert [r[6] for r in rows] == ["United States: DPF", "none needed (EU/EEA or adequacy decision)"]
+    rows = md_table((out / "notice.fr.md").read_text("utf-8"), "Nouveaux sous-traitants ultérieurs")
+    assert [r[6] for r in rows] == ["États-Unis : cadre de protection des données UE-États-Unis (DPF)",
+                                    "non requis (UE/EEE ou décision d'adéquation)"]
+
+
+def test_additions_announced_on_different_days_each_have_their_dates(run, based: Repo, tmp_path: Path) -> None:
+    based.put("gamma", name="Gamma", legal_name="Gamma Ltd", notice=notice("2025-03-01", "2025-04-20"))
+    based.put("delta", name="Delta", legal_name="Delta Ltd", notice=notice("2025-03-10", "2025-05-01"))
+    out = tmp_path / "out"
+    doc = draft(run, based, out)
+    assert [(a["id"], a["announced_on"], a["effective_on"], a["objection_deadline"]) for a in doc["added"]] == [
+        ("delta", "2025-03-10", "2025-05-01", "2025-04-09"), ("gamma", "2025-03-01", "2025-04-20", "2025-03-31")]
+    rows = md_table((out / "notice.en.md").read_text("utf-8"), "New subprocessors")
+    assert [(r[0], r[8], r[9]) for r in rows] == [
+        ("Delta", "1 May 2025", "9 April 2025"), ("Gamma", "20 April 2025 (announced 1 March 2025)", "31 March 2025")]
+    rows = page(out, "fr").rows("Nouveaux sous-traitants ultérieurs")
+    assert rows[1][8:10] == ["20 avril 2025 (annoncé le 1er mars 2025)", "31 mars 2025"]
+
+
+def test_negotiated_terms_get_their_own_deadline(run, based: Repo, tmp_path: Path) -> None:
+    based.policy(dpa_terms={"enterprise": {"notice_period_days": 45, "objection_days": 20},
+                            "public-sector": {"notice_period_days": 30}},
+                 objection_process={"en": "You may terminate the affected service without penalty.",
+                                    "fr": "Vous pouvez résilier le service concerné sans pénalité."})
+    based.put("gamma", name="Gamma", legal_name="Gamma Ltd", notice=notice("2025-05-01", "2025-06-20"))
+    out = tmp_path / "out"
+    doc = draft(run, based, out)
+    # the standard deadline follows the longest period (45 days); each terms its own window
+    assert doc["objection_deadline"] == "2025-06-15"
+    assert doc["objection_deadlines"] == {"enterprise": "2025-05-21", "public-sector": "2025-05-31"}
+    assert doc["added"][0]["objection_deadlines"] == doc["objection_deadlines"]
+    assert doc["objection_process"]["fr"] == "Vous pouvez résilier le service concerné sans pénalité."
+    en = (out / "notice.en.md").read_text("utf-8")
+    assert "If your DPA has negotiated terms (enterprise), you may object until **21 May 2025**." in en
+    assert "If your DPA has negotiated terms (public-sector), you may object until **31 May 2025**." in en
+    assert "## What happens if you object\n\nYou may terminate the affected service without penalty.\n" in en
+    fr_html = page(out, "fr")
+    assert "Suites données à une objection" in fr_html.text
+    assert "Vous pouvez résilier le service concerné sans pénalité." in fr_html.text
+    assert "vous pouvez émettre des objections jusqu'au 21 mai 2025." in text_part(mail(out, "fr"))
+    # never a word of objections in a draft: they are internal
+    based.write("objections/acme-1.yaml", "customer: ACME-1\nsubprocessor: gamma\nnotice: 2025-05-01\n"
+                                          "received_on: 2025-05-02\nstatus: open\n")
+    again = tmp_path / "again"
+    draft(run, based, again)
+    for name in FILES:
+        assert b"ACME-1" not in (again / name).read_bytes()

@@ -289,9 +289,14 @@ def test_catalog_listing(cli: Any) -> None:
     res = cli("scan", "--catalog")
     assert res.code == 0
     lines = res.out.splitlines()
-    assert lines[-1] == "214 services"
+    from subreg.scan import catalog
+
+    records = len(list(catalog.FOLDER.glob("*.yaml")))
+    assert records >= 248 and lines[-1] == f"{records} services"
     stripe = next(line for line in lines if line.startswith("stripe "))
     assert stripe.split() [:2] == ["stripe", "Stripe"] and "api.stripe.com" in stripe
+    pse = next(line for line in lines if line.startswith("google-search "))
+    assert pse.endswith("[cse.google.com, customsearch.googleapis.com, www.googleapis.com/customsearch]")
     res = cli("scan", "--catalog", "--format", "json")
     doc = json.loads(res.out)
     sentry = next(s for s in doc if s["id"] == "sentry")

@@ -3,7 +3,9 @@ service of the seed list present, and the matcher's normalisation per ecosystem.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import json
 from pathlib import Path
 
 import pytest
@@ -20,9 +22,25 @@ SERVICES = catalog.load()
 
 def test_every_record_validates_against_the_schema() -> None:
     """load() trusts the shipped records; this is where they are checked."""
+    records = sorted(catalog.FOLDER.glob("*.yaml"))
+    assert [p.stem for p in records] == [s.id for s in SERVICES]
     for s in SERVICES:
         checked = catalog.parse(s.id, (catalog.FOLDER / f"{s.id}.yaml").read_bytes())
         assert checked == s and checked.id == s.id
+
+
+def test_the_compiled_index_is_the_records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scan reads services/index.json only: it must hold exactly what the records say
+    (`python -m subreg.scan.catalog` rewrites it)."""
+    assert catalog.main(["--check"]) == 0, "services/index.json is stale: run python -m subreg.scan.catalog"
+    assert json.loads(catalog.INDEX.read_text()) == catalog.compile_records()
+    index = tmp_path / "index.json"
+    monkeypatch.setattr(catalog, "INDEX", index)
+    assert catalog.main(["--check"]) == 1  # missing
+    assert catalog.main([]) == 0 and json.loads(index.read_text()) == catalog.compile_records()
+    assert catalog.main(["--check"]) == 0
+    index.write_text(index.read_text().replace('"Stripe"', '"Stripe Inc"'))
+    assert catalog.main(["--check"]) == 1
 
 
 def test_catalogue_is_large_and_every_record_is_complete() -> None:
@@ -31,9 +49,9 @@ def test_catalogue_is_large_and_every_record_is_complete() -> None:
     assert ids == sorted(set(ids))
     for s in SERVICES:
         assert s.website and s.website.startswith("https://"), s.id
-        assert s.domains or s.hosts or s.packages or s.terraform, s.id
+        assert s.domains or s.hosts or s.urls or s.packages or s.terraform, s.id
         raw = yaml.safe_load((catalog.FOLDER / f"{s.id}.yaml").read_text())
-        assert set(raw) <= set(Service.model_fields), s.id
+        assert set(raw) <= {f.name for f in dataclasses.fields(Service)} - {"id"}, s.id
 
 
 def test_schema_refuses_malformed_records() -> None:
@@ -51,6 +69,12 @@ def test_schema_refuses_malformed_records() -> None:
         b"name: X\nlegal_names: [X]\nwebsite: https://x.example\ncategory: ai\nenv: [lower_case]\n",
         b"name: X\nlegal_names: [X]\nwebsite: https://x.example\ncategory: ai\nterraform: [aws]\n",
         b"name: X\nlegal_names: [X]\nwebsite: https://x.example\ncategory: ai\nextra: 1\n",
+        b"name: X\nlegal_names: [X]\nwebsite: https://x.example\ncategory: ai\nurls: [api.x.com]\n",
+        b"name: X\nlegal_names: [X]\nwebsite: https://x.example\ncategory: ai\nurls: [API.x.com/v1]\n",
+        b"name: X\nlegal_names: [X]\nwebsite: https://x.example\ncategory: ai\nurls: [api.x.com/v1/]\n",
+        b"name: X\nlegal_names: [X]\ncategory: ai\n",
+        b"name: X\nlegal_names: [' ']\nwebsite: https://x.example\ncategory: ai\n",
+        b"name: X\nlegal_names: [X]\nwebsite: https://x.example\ncategory: ai\npackages: {pypi: [' x']}\n",
     ]
     for raw in bad:
         with pytest.raises(catalog.SubregError, match="catalogue record x"):
@@ -88,6 +112,8 @@ def test_no_host_provider_or_variable_is_claimed_by_two_services() -> None:
         clashes += [(s.id, t.id, a, b) for a in s.hosts for b in t.domains if a == b or a.endswith("." + b)]
         clashes += [(s.id, t.id, a, b) for a in t.hosts for b in s.domains if a == b or a.endswith("." + b)]
         clashes += [(s.id, t.id, a) for a in set(s.terraform) & set(t.terraform)]
+        clashes += [(s.id, t.id, a, b) for a in s.urls for b in t.urls if a == b or a.startswith(b + "/")
+                    or b.startswith(a + "/")]
         for a, b in itertools.product(s.env, t.env):
             if a == b or (a.endswith("_") and b.startswith(a)) or (b.endswith("_") and a.startswith(b)):
                 clashes.append((s.id, t.id, a, b))
@@ -148,6 +174,27 @@ def test_hosts_are_matched_by_domain_suffix(host: str, expected: str | None) -> 
     assert Matcher.build(SERVICES).host(host) == expected
 
 
+@pytest.mark.parametrize(("host", "path", "expected"), [
+    ("www.googleapis.com", "/drive/v3/files", "google-workspace"),
+    ("www.googleapis.com", "/upload/drive/v3/files", "google-workspace"),
+    ("www.googleapis.com", "/customsearch/v1", "google-search"),
+    ("WWW.googleapis.com", "/YouTube/v3/search", "youtube"),
+    ("www.googleapis.com", "/drivers", None),
+    ("www.googleapis.com", "/", None),
+    ("www.googleapis.com", "", None),
+    ("www.google.com", "/recaptcha/api.js", "google-recaptcha"),
+    ("www.google.com", "/recaptcha", "google-recaptcha"),
+    ("www.google.com", "/search", None),
+    ("api.stripe.com", "/v1/charges", "stripe"),  # by host, whatever the path
+    ("github.com", "/login/oauth/access_token", "github"),
+    ("github.com", "/acme/app", None),
+])
+def test_urls_are_matched_by_host_and_path_below(host: str, path: str, expected: str | None) -> None:
+    m = Matcher.build(SERVICES)
+    assert m.url(host, path) == expected
+    assert m.candidate(host) is (expected is not None or host.lower() in m.urls)
+
+
 def test_variables_providers_and_needles() -> None:
     m = Matcher.build(SERVICES)
     assert m.variable("STRIPE_SECRET_KEY") == "stripe"
@@ -155,4 +202,11 @@ def test_variables_providers_and_needles() -> None:
     assert m.variable("PADDLE_TRAINER_ID") is None  # PaddlePaddle, not Paddle
     assert m.variable("PADDLE_API_KEY") == "paddle"
     assert m.provider("HashiCorp/AWS") == "aws"
-    assert "api.stripe.com" in m.needles() and "slack.com" in m.needles()
+    assert m.candidate("api.stripe.com") and m.candidate("www.googleapis.com") and not m.candidate("example.com")
+
+
+@pytest.mark.parametrize("raw", ["Sentry_SDK", "sentry.sdk", "zope.interface", "A-_.b", "google-cloud-*", "X__Y", "pydrive2"])
+def test_pypi_names_are_normalised_as_packaging_does(raw: str) -> None:
+    from packaging.utils import canonicalize_name
+
+    assert names.normalise("pypi", raw) == canonicalize_name(raw)

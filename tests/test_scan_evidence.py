@@ -455,6 +455,49 @@ def test_host_extraction_in_detail() -> None:
     assert hosts("x" * 9000 + " https://api.stripe.com\n") == []  # minified
 
 
+def test_what_is_not_a_use_of_a_url() -> None:
+    """Round 2's rules: each case is the shape of a look-alike found in real product code."""
+    def hosts(src: str, path: str = "a.py") -> list[tuple[int, str, str]]:
+        return [(h.line, h.service, h.text) for h in text.hosts(src, path, MATCHER)]
+
+    # an HTML comment, in markup or in a template held by any kind of file (YAML, Python)
+    assert hosts('config: |\n  <View/>\n  <!-- {\n    "img": "https://raw.githubusercontent.com/a/b/x.png"\n  }\n'
+                 '  -->\n  <Image value="https://api.stripe.com/v1"/>\n', "config.yml") == [(7, "stripe", "api.stripe.com")]
+    assert hosts('T = """\n<!-- https://api.stripe.com -->\n"""\nU = "https://api.openai.com"\n') == [
+        (4, "openai", "api.openai.com")]
+    # an example value: a form's sample, example or placeholder, however it is passed on
+    assert hosts('f = CharField(help_text=_("e.g. {sample}").format(sample="https://tile.openstreetmap.org/{z}"))\n') == []
+    assert hosts('<input placeholder="https://hooks.slack.com/services/T0/B0/X">\n', "form.html") == []
+    assert hosts("cfg = {example_url: 'https://api.stripe.com/v1'}\n", "cfg.js") == []
+    assert hosts('resample = "https://api.stripe.com/v1"\n') == [(1, "stripe", "api.stripe.com")]  # a word, not a key
+    # a value the code compares with is not one it calls
+    assert hosts("if endpoint == 'https://www.linkedin.com/oauth/v2/accessToken':\n") == []
+    assert hosts("if (url !== 'https://api.stripe.com/v1') {}\n", "a.js") == []
+    assert hosts("client = Client('https://api.stripe.com/v1')\n") == [(1, "stripe", "api.stripe.com")]
+    # a page for people to read (the path ends in .html), not an API or an asset
+    assert hosts('chat = "https://v2.zopim.com/widget/livechat.html?key=Y6g"\n') == []
+    assert hosts('chat = "https://v2.zopim.com/widget/livechat.js"\n') == [(1, "zendesk", "v2.zopim.com")]
+    # a service named by its host and the path its API lives under
+    assert hosts('U = "https://www.googleapis.com/drive/v3/files"\nV = "https://www.googleapis.com/books/v1"\n') == [
+        (1, "google-workspace", "www.googleapis.com")]
+    assert hosts("<script src='https://www.google.com/recaptcha/api.js'></script>\n", "t.html") == [
+        (1, "google-recaptcha", "www.google.com")]
+
+
+def test_a_service_known_by_its_url_path_is_found_in_a_whole_tree(tmp_path: Path) -> None:
+    """git grep reports authorities only: a host that some service claims by path makes
+    its files worth reading, and the path then decides."""
+    root = tree(tmp_path, {
+        "app/drive.py": 'BASE = "https://www.googleapis.com/drive/v3"\n',
+        "app/books.py": 'BASE = "https://www.googleapis.com/books/v1"\n',
+        "web/index.html": "<script src='https://www.google.com/recaptcha/api.js'></script>\n",
+    })
+    got = scan(root)
+    assert [(e.path, e.line, e.service, e.text) for e in got.evidence] == [
+        ("app/drive.py", 1, "google-workspace", "www.googleapis.com"),
+        ("web/index.html", 1, "google-recaptcha", "www.google.com")]
+
+
 def test_env_template_framework_defaults() -> None:
     def env(src: str) -> list[tuple[int, str, str]]:
         return [(h.line, h.service, h.text) for h in text.env_template(src, MATCHER)]

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from conftest import Repo
-from subreg.gitrepo import Git, ProductTree
+from subreg.escape import one_line
+from subreg.gitrepo import Git, ProductTree, unquote_path
 from subreg.scan import collect, manifests, paths, text
 from test_scan import STRIPE, TODAY, as_json, compliance
 from test_scan_evidence import MATCHER, found, git, scan, tree
@@ -96,6 +97,83 @@ def test_git_grep_without_pcre_gives_the_same_files(tmp_path: Path) -> None:
     assert collect._url_files(fast, MATCHER, ("stripe.com",)) == set()
 
 
+# A path with a line break (and a NUL-looking name, a quote, a backslash, a non-ASCII
+# letter): git's -z output ends a path in NUL, and any other byte may be in it.
+ODD = "a\nb.py"
+ODD_TOO = 'q"\\ café\tz.py'
+
+
+def test_a_path_with_a_line_break_does_not_confuse_the_grep(tmp_path: Path) -> None:
+    root = tree(tmp_path / "p", {ODD: 'U = "https://api.stripe.com/v1"\n', "a": "x = 1\n", "b.py": "y = 2\n",
+                                 ODD_TOO: 'V = "https://api.openai.com/v1"\n', "c.py": 'W = "https://example.org"\n'})
+    got = scan(root)
+    assert [(e.path, e.line, e.service) for e in got.evidence] == [(ODD, 1, "stripe"), (ODD_TOO, 1, "openai")]
+    pt = ProductTree(Git(root))
+    try:
+        for perl in (True, False):
+            out = pt.grep_output(pt.grep_start(perl=perl))
+            assert collect._url_files(out, MATCHER, ()) == {ODD, ODD_TOO}
+            paths = sorted({p.decode() for p, _ in ProductTree.grep_records(*out)})
+            assert paths == [ODD, "c.py", ODD_TOO]
+    finally:
+        pt.git.close()
+
+
+def test_grep_records_of_both_output_forms() -> None:
+    perl = b"a\nb.py\0://api.stripe.com/v1\na\nb.py\0://x.example\nc.py\0://api.openai.com\n"
+    assert list(ProductTree.grep_records(perl, True)) == [
+        (b"a\nb.py", b"://api.stripe.com/v1"), (b"a\nb.py", b"://x.example"), (b"c.py", b"://api.openai.com")]
+    plain = b"a\nb.py\x001\0u = 'https://api.stripe.com'\nc.py\x0012\0v = 'https://x.example'\n"
+    assert list(ProductTree.grep_records(plain, False)) == [
+        (b"a\nb.py", b"u = 'https://api.stripe.com'"), (b"c.py", b"v = 'https://x.example'")]
+    assert list(ProductTree.grep_records(b"", True)) == list(ProductTree.grep_records(b"", False)) == []
+
+
+def test_diff_header_paths_are_unquoted() -> None:
+    assert unquote_path(b"b/plain.py") == b"b/plain.py"
+    assert unquote_path(b'"b/a\\nb.py"') == b"b/a\nb.py"
+    assert unquote_path(b'"b/q\\"\\\\ caf\\303\\251\\tz.py"') == 'b/q"\\ café\tz.py'.encode()
+    assert unquote_path(b'"') == b'"' and unquote_path(b'"b/x\\"') == b"b/x\\"
+
+
+def test_a_change_to_a_path_with_a_line_break_counts_its_added_lines(cli: Any, repo: Repo, tmp_path: Path) -> None:
+    compliance(repo)
+    product = tree(tmp_path / "shop", {ODD: "x = 1\n", ODD_TOO: "y = 1\n"})
+    git(product, "checkout", "-q", "-b", "feature")
+    tree(product, {ODD: 'x = 1\nU = "https://api.stripe.com/v1"\n', ODD_TOO: 'y = 1\nV = "https://api.openai.com"\n'})
+    res = cli("--repo", repo.path, "--today", TODAY, "scan", product, "--base", "main", "--format", "json")
+    doc = as_json(res.out)
+    p = product.as_posix()
+    # a finding's path is one inert line of text (findings.Finding); the evidence keeps it as it is
+    assert [(f["subprocessor"], f["path"], f["line"]) for f in doc["findings"]] == [
+        ("openai", one_line(f"{p}/{ODD_TOO}"), 2), ("stripe", one_line(f"{p}/{ODD}"), 2)]
+    assert [e["path"] for f in doc["findings"] for e in f["evidence"]] == [f"{p}/{ODD_TOO}", f"{p}/{ODD}"]
+    assert f"at {one_line(f'{p}/{ODD}')}:2." in doc["findings"][1]["message"]  # the whole path, escaped
+
+
+def test_a_subfolder_of_a_repository_is_scanned_as_that_folder(cli: Any, repo: Repo, tmp_path: Path) -> None:
+    """A monorepo's service: git runs in SOURCE, so only what lies below it counts, and
+    paths are shown from SOURCE."""
+    compliance(repo)
+    mono = tree(tmp_path / "mono", {"svc/api/pay.py": 'U = "https://api.stripe.com/v1"\n',
+                                    "svc/requirements.txt": "openai==1\n",
+                                    "other/app.py": 'V = "https://api.mistral.ai/v1"\n',
+                                    "requirements.txt": "sentry-sdk\n"})
+    res = cli("--repo", repo.path, "--today", TODAY, "scan", mono / "svc", "--format", "json")
+    doc = as_json(res.out)
+    s = (mono / "svc").as_posix()
+    assert doc["services"] == ["openai", "stripe"] and doc["warnings"] == []
+    assert [(f["subprocessor"], f["path"], f["line"]) for f in doc["findings"]] == [
+        ("openai", f"{s}/requirements.txt", 1), ("stripe", f"{s}/api/pay.py", 1)]
+    git(mono, "checkout", "-q", "-b", "feature")
+    tree(mono, {"svc/api/pay.py": 'U = "https://api.stripe.com/v1"\nW = "https://api.groq.com"\n',
+                "other/app.py": 'V = "https://api.anthropic.com"\n', "svc/requirements.txt": "openai==2\nposthog\n"})
+    res = cli("--repo", repo.path, "--today", TODAY, "scan", mono / "svc", "--base", "main", "--format", "json")
+    doc = as_json(res.out)
+    assert [(f["subprocessor"], f["path"], f["line"]) for f in doc["findings"]] == [
+        ("groq", f"{s}/api/pay.py", 2), ("posthog", f"{s}/requirements.txt", 2)]
+
+
 def test_reports_in_process(run: Any, repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     compliance(repo, stripe=STRIPE)
     product = tree(tmp_path / "shop", {"app.py": 'U = "https://api.mixpanel.com"\n'})
@@ -159,3 +237,20 @@ def test_warnings_are_one_printable_line(tmp_path: Path) -> None:
     [w] = got.warnings
     assert str(w).startswith("requirements.txt:2: warning: not a requirement: Expected") and "\x1b" not in str(w)
     assert "\n" not in str(w)
+
+
+@pytest.mark.parametrize("line", [
+    "Django==5.0", "sentry-sdk[django]==1.40", "stripe", "A.b_C-d>=1,<2", "x[a,b]~=1.0.post1", "y===1!2.0+local",
+    "z!=1.*", "pkg<=3", "q>2", "Sentry_SDK[flask,celery]>=1.4.0", "a1", "zope.interface==6.0",
+])
+def test_the_plain_requirement_shape_names_what_packaging_names(line: str) -> None:
+    from packaging.requirements import Requirement
+
+    assert manifests._PLAIN.fullmatch(line), line
+    assert manifests._requirement(line) == Requirement(line).name
+
+
+@pytest.mark.parametrize("line", ["pkg ; python_version < '3.12'", "pkg @ https://x.example/p.whl", "pkg >= 1",
+                                  "-e .", "pkg[", "pkg==", "_pkg", "pkg-"])
+def test_other_requirement_lines_go_to_packaging(line: str) -> None:
+    assert manifests._PLAIN.fullmatch(line) is None

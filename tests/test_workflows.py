@@ -5,6 +5,7 @@ of every `run:` step executed as written against a clone of a compliance repo.""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import shutil
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import INSTALLED_BIN, ROOT, Repo, dump, entry
+from conftest import GIT_ENV, INSTALLED_BIN, ROOT, Repo, dump, entry
 from github_api import TOKEN, GitHubAPI
 
 BIN = Path(sys.executable).parent
@@ -126,7 +127,8 @@ def test_permissions_are_granted_per_job(path: Path) -> None:
 # (scope, job) of every write grant: nowhere else.
 WRITE_GRANTS = {("security-events", "code-scanning"), ("pull-requests", "comment"),
                 ("issues", "tracking-issue"), ("issues", "close-tracking-issue"),
-                ("pages", "deploy-pages"), ("id-token", "deploy-pages")}
+                ("pages", "deploy-pages"), ("id-token", "deploy-pages"),
+                ("contents", "record-ledger"), ("pull-requests", "record-ledger")}
 
 
 def test_write_grants_are_where_they_are_needed_and_nowhere_else() -> None:
@@ -139,13 +141,33 @@ def test_write_grants_are_where_they_are_needed_and_nowhere_else() -> None:
     assert nightly["jobs"]["audit"]["permissions"] == {"contents": "read"}
     assert nightly["jobs"]["publish"]["permissions"] == {"contents": "read"}
     assert nightly["jobs"]["deploy-pages"]["permissions"] == {"pages": "write", "id-token": "write"}
+    assert nightly["jobs"]["send-notices"]["permissions"] == {"contents": "read"}
+    assert nightly["jobs"]["record-ledger"]["permissions"] == {"contents": "write", "pull-requests": "write"}
     # The jobs that hold a write grant run no code from the repository: no checkout that
     # is run, no subreg, Python, pip, make or pytest.
     for job_id in ("code-scanning", "comment"):
         _assert_runs_no_repository_code(gate["jobs"][job_id])
-    for job_id in ("tracking-issue", "close-tracking-issue", "deploy-pages"):
+    for job_id in ("tracking-issue", "close-tracking-issue", "deploy-pages", "record-ledger"):
         _assert_runs_no_repository_code(nightly["jobs"][job_id])
+    assert not any(s.get("uses", "").startswith("actions/checkout@") for s in nightly["jobs"]["record-ledger"]["steps"])
     assert not any(s.get("uses", "").startswith("actions/checkout@") for s in gate["jobs"]["comment"]["steps"])
+
+
+def test_smtp_secrets_are_in_one_step_of_one_job_only() -> None:
+    """The SMTP credentials and the recipients reach the step that sends, in a job that
+    can only read the repository, behind the environment that holds them."""
+    for path in WORKFLOWS:
+        text = path.read_text(encoding="utf-8")
+        for job_id, job in load(path)["jobs"].items():
+            for step in job.get("steps", []):
+                found = {k for k, v in step.get("env", {}).items() if "secrets." in str(v)}
+                if found:
+                    assert (path.name, job_id, step["name"]) == ("nightly-audit.yml", "send-notices",
+                                                                  "Send the notices due today")
+                    assert found == {"SUBREG_SMTP_HOST", "SUBREG_SMTP_USER", "SUBREG_SMTP_PASSWORD",
+                                     "SUBREG_RECIPIENTS"}
+                    assert job["environment"] == "customer-notices" and job["permissions"] == {"contents": "read"}
+        assert text.count("${{ secrets.") == (4 if path.name == "nightly-audit.yml" else 0), path.name
 
 
 def _assert_runs_no_repository_code(job: dict[str, Any]) -> None:
@@ -388,7 +410,8 @@ def test_tests_workflow_runs_the_readme_command() -> None:
 def test_action_interface() -> None:
     doc = load(ACTION)
     assert doc["runs"]["using"] == "composite"
-    assert {"command", "base", "args", "python-version", "working-directory"} <= set(doc["inputs"])
+    assert {"command", "base", "source", "repo", "args", "python-version", "working-directory"} <= set(doc["inputs"])
+    assert "scan" in doc["inputs"]["command"]["description"]
     assert {"exit-code", "report-dir", "sarif", "junit-xml"} <= set(doc["outputs"])
     install = next(s for s in doc["runs"]["steps"] if s.get("id") == "install")
     assert '"$GITHUB_ACTION_PATH"' in install["run"] and "pip install" in install["run"]
@@ -500,11 +523,14 @@ def run_line(line: str, cwd: Path, env: dict[str, str], tmp_path: Path,
                           capture_output=True, text=True, check=False)
 
 
-def run_steps(name: str, clone: Path, tmp_path: Path, values: dict[str, str]) -> dict[str, tuple[int, str, str]]:
+def run_steps(name: str, clone: Path, tmp_path: Path, values: dict[str, str],
+              skip: set[str] = frozenset()) -> dict[str, tuple[int, str, str]]:  # type: ignore[assignment]
     """Every subreg step of a workflow, its whole script as written, in order: step name ->
-    (exit code, output, that step's job summary)."""
+    (exit code, output, that step's job summary). The jobs in `skip` are tested on their own."""
     results = {}
-    for i, (_job_id, step, env) in enumerate(subreg_steps(workflow(name))):
+    for i, (job_id, step, env) in enumerate(subreg_steps(workflow(name))):
+        if job_id in skip:
+            continue
         summary = tmp_path / f"summary-{i}.md"
         proc = run_line(step["run"], clone, resolve(env, values), tmp_path, summary)
         results[step["name"]] = (proc.returncode, proc.stdout + proc.stderr, summary.read_text(encoding="utf-8"))
@@ -513,10 +539,12 @@ def run_steps(name: str, clone: Path, tmp_path: Path, values: dict[str, str]) ->
 
 def test_workflow_commands_run_as_written(pr: tuple[Path, str], tmp_path: Path) -> None:
     clone, base = pr
-    ran = [line.split()[1] for name in ("pr-gate.yml", "nightly-audit.yml") for _, line, _ in commands(workflow(name))]
-    assert sorted(ran) == ["audit", "check", "notice", "publish"]
+    ran = [" ".join(line.split()[1:3]) for name in ("pr-gate.yml", "nightly-audit.yml")
+           for _, line, _ in commands(workflow(name))]
+    assert sorted(ran) == ["audit --out", "check --base", "notice --base", "notice --base", "notice send",
+                           "publish --out"]
     results = {**run_steps("pr-gate.yml", clone, tmp_path, context(base)),
-               **run_steps("nightly-audit.yml", clone, tmp_path, context(base))}
+               **run_steps("nightly-audit.yml", clone, tmp_path, context(base), skip={"send-notices"})}
     for step_name, (code, log, _) in results.items():
         assert code == 0, f"{step_name}: {log}"
     assert (clone / "reports" / "subreg.sarif").is_file() and (clone / "reports" / "junit.xml").is_file()
@@ -570,6 +598,7 @@ def run_action(clone: Path, tmp_path: Path, **inputs: str) -> tuple[int, dict[st
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
     env.update(GITHUB_OUTPUT=str(output), RUNNER_TEMP=str(tmp_path), SUBREG_BIN=str(INSTALLED_BIN),
                SUBREG_COMMAND=inputs.get("command", "check"), SUBREG_BASE=inputs.get("base", ""),
+               SUBREG_SOURCE=inputs.get("source", "."), SUBREG_REPO=inputs.get("repo", ""),
                SUBREG_ARGS=inputs.get("args", ""), SUBREG_OUT=inputs.get("out", ""),
                SUBREG_FAIL=inputs.get("fail", "true"), PR_BASE_SHA=inputs.get("pr_base", ""))
     script = tmp_path / "step.sh"
@@ -624,6 +653,47 @@ def test_action_out_folders_and_commands(pr: tuple[Path, str], tmp_path: Path) -
     assert code == 2 and "unknown command" in log
 
 
+def _product(tmp_path: Path) -> tuple[Path, str]:
+    """A product repository: main uses Stripe; a pull request adds Mixpanel."""
+    product = tmp_path / "product"
+    (product / "app").mkdir(parents=True)
+    (product / "requirements.txt").write_text("stripe==7.0\n", encoding="utf-8")
+    env = {**os.environ, **GIT_ENV}
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "product"]):
+        subprocess.run(["git", *args], cwd=product, env=env, check=True, capture_output=True)
+    base = subprocess.run(["git", "rev-parse", "HEAD"], cwd=product, env=env, check=True, capture_output=True,
+                          text=True).stdout.strip()
+    (product / "app" / "track.py").write_text('URL = "https://api.mixpanel.com/track"\n', encoding="utf-8")
+    for args in (["checkout", "-q", "-b", "pr"], ["add", "-A"], ["commit", "-q", "-m", "track"]):
+        subprocess.run(["git", *args], cwd=product, env=env, check=True, capture_output=True)
+    return product, base
+
+
+def test_action_scans_a_product_against_the_compliance_repo_beside_it(pr: tuple[Path, str], tmp_path: Path) -> None:
+    clone, _ = pr
+    (clone / "registry" / "stripe.yaml").write_text(dump(fresh(name="Stripe, Inc.", legal_name="Stripe, Inc.",
+                                                               website="https://stripe.com")), encoding="utf-8")
+    product, base = _product(tmp_path)
+    shutil.copytree(clone, product / "compliance", ignore=shutil.ignore_patterns(".git"))  # checked out beside
+    # the pull request: only what it adds, from the pull request's base
+    code, outputs, log = run_action(product, tmp_path, command="scan", repo="compliance", pr_base=base)
+    assert (code, outputs["exit-code"]) == (1, "1"), log
+    assert "app/track.py:1: [error] undeclared-subprocessor: Mixpanel (mixpanel) is used" in log, log
+    assert f"subreg scan . ({base}..HEAD)" in log and "Proposed registry/mixpanel.yaml:" in log
+    assert outputs["sarif"] == str(product / "subreg-reports" / "subreg-scan.sarif")
+    assert outputs["report-dir"] == str(product / "subreg-reports") and outputs["junit-xml"] == ""
+    assert "undeclared-subprocessor" in Path(outputs["sarif"]).read_text(encoding="utf-8")
+    # the whole tree (no pull request), from a subfolder, findings not failing the step
+    code, outputs, log = run_action(product, tmp_path, command="scan", repo="compliance", source="app",
+                                    fail="false", out="scan-out")
+    assert (code, outputs["exit-code"]) == (0, "1"), log
+    assert "subreg scan app (whole tree)" in log and "app/track.py:1: [error] undeclared-subprocessor" in log
+    assert outputs["sarif"] == str(product / "scan-out" / "subreg-scan.sarif") and Path(outputs["sarif"]).is_file()
+    # a source that looks like an option is a folder
+    code, outputs, log = run_action(product, tmp_path, command="scan", repo="compliance", source="--catalog")
+    assert code == 2 and "--catalog: no such folder" in log, log  # a folder, not the option
+
+
 def test_pre_commit_hook_entry_runs(pr: tuple[Path, str], tmp_path: Path) -> None:
     clone, _ = pr
     [hook] = yaml.safe_load(HOOKS.read_text(encoding="utf-8"))
@@ -643,3 +713,113 @@ def test_dependabot_config_is_valid() -> None:
                           capture_output=True, text=True, env={**os.environ, **OFFLINE}, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert {u["package-ecosystem"] for u in load(path)["updates"]} == {"github-actions", "pip"}
+
+
+# -- from a merged change to a sent notice: the nightly's send and record jobs ---------------
+
+def job_step(name: str, job_id: str, step_name: str) -> dict[str, Any]:
+    return next(s for s in workflow(name)["jobs"][job_id]["steps"] if s.get("name") == step_name)
+
+
+def test_the_send_path_is_a_job_of_its_own() -> None:
+    doc = workflow("nightly-audit.yml")
+    send, record = doc["jobs"]["send-notices"], doc["jobs"]["record-ledger"]
+    assert send["needs"] == "audit" and "vars.SUBREG_SEND_NOTICES == 'true'" in send["if"]
+    assert "needs.audit.outputs.report != ''" in send["if"]
+    assert record["needs"] == "send-notices" and "needs.send-notices.outputs.ledger != ''" in record["if"]
+    assert [s["uses"].split("@")[0] for s in record["steps"] if "uses" in s] == ["actions/download-artifact"]
+    uploads = {s["name"]: s for s in send["steps"] if "upload-artifact" in s.get("uses", "")}
+    assert all("cancelled()" in s["if"] for s in uploads.values())  # a stopped sending still leaves its record
+
+
+@pytest.fixture
+def smtp_tls(tmp_path: Path) -> Any:
+    from smtp_server import SMTPServer, certificate
+
+    cert = certificate(tmp_path)
+    with SMTPServer(auth=True, tls=cert) as server:
+        server.cert = cert[0]  # type: ignore[attr-defined]
+        yield server
+
+
+def test_the_notices_due_are_sent_and_their_records_committed(pr: tuple[Path, str], tmp_path: Path,
+                                                              smtp_tls: Any) -> None:
+    from smtp_server import PASSWORD, USER
+
+    clone, base = pr
+    runner = tmp_path / "runner"
+    runner.mkdir()
+    audit_step = job_step("nightly-audit.yml", "audit", "Audit")
+    assert run_line(audit_step["run"], clone, {}, tmp_path).returncode == 0
+    due = json.loads((clone / "audit" / "audit.json").read_text("utf-8"))["notices_due"]
+    merge = subprocess.run(["git", "rev-parse", "HEAD"], cwd=clone, capture_output=True, text=True,
+                           check=True).stdout.strip()
+    assert due == [{"commit": merge, "base": base, "announced_on": day(0), "subprocessors": ["beta"]}]
+    step = job_step("nightly-audit.yml", "send-notices", "Send the notices due today")
+    values = {"secrets.SUBREG_SMTP_HOST": smtp_tls.address, "secrets.SUBREG_SMTP_USER": USER,
+              "secrets.SUBREG_SMTP_PASSWORD": PASSWORD,
+              "secrets.SUBREG_RECIPIENTS": "ops@client-a.example,en\ndpo@client-b.example,fr",
+              "runner.temp": str(runner)}
+    env = {**resolve(step["env"], values), "RUNNER_TEMP": str(runner), "SSL_CERT_FILE": str(smtp_tls.cert)}
+    proc = run_line(step["run"], clone, env, tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert [(m.recipients, m.message["Content-Language"]) for m in smtp_tls.received] == [
+        (["ops@client-a.example"], "en"), (["dpo@client-b.example"], "fr")]
+    assert smtp_tls.handler.logins == [USER]
+    [record] = sorted((clone / "ledger").iterdir())
+    assert record.name.startswith(f"{day(0)}-") and "languages: {en: 1, fr: 1}\n" in record.read_text("utf-8")
+    assert not (runner / "recipients.csv").exists()  # the addresses are gone with the step
+    assert "client-a" not in proc.stdout + proc.stderr
+    # a re-run of the job (its journal downloaded from the first attempt) sends nobody a second copy
+    journals = runner / "journals" / "send-journal-4242-1"
+    journals.mkdir(parents=True)
+    for journal in (runner / "subreg-state" / "send").iterdir():
+        shutil.copy(journal, journals / journal.name)
+    shutil.rmtree(runner / "subreg-state")
+    proc = run_line(step["run"], clone, env, tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert len(smtp_tls.received) == 2 and "already sent before" in proc.stdout
+    # the next job commits the record, through GitHub's API, running no repository code
+    work = tmp_path / "record-job"
+    (work / "ledger").mkdir(parents=True)
+    shutil.copy(record, work / "ledger" / record.name)
+    with GitHubAPI() as api:
+        proc = run_api_script("nightly-audit.yml", "record-ledger", api, work, tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.strip() == f"committed notices/ledger/{record.name} to main"
+        assert api.state.files["main"][f"notices/ledger/{record.name}"][1] == record.read_bytes()
+        # once more (the record rewritten by a resumed sending): it replaces the file
+        proc = run_api_script("nightly-audit.yml", "record-ledger", api, work, tmp_path)
+        assert proc.returncode == 0 and api.state.pulls == [], proc.stderr
+
+
+def test_a_protected_branch_gets_a_pull_request_with_the_record(tmp_path: Path) -> None:
+    work = tmp_path / "record-job"
+    (work / "ledger").mkdir(parents=True)
+    (work / "ledger" / "2026-12-01-3f2a9c1b0d4e.yaml").write_text("announced_on: 2026-12-01\n", encoding="utf-8")
+    with GitHubAPI() as api:
+        api.state.protected.add("main")
+        proc = run_api_script("nightly-audit.yml", "record-ledger", api, work, tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.strip() == ("opened a pull request for notices/ledger/2026-12-01-3f2a9c1b0d4e.yaml "
+                                       "(branch subreg-ledger/2026-12-01-3f2a9c1b0d4e)")
+        assert api.state.files["main"] == {}
+        [(_, content)] = api.state.files["subreg-ledger/2026-12-01-3f2a9c1b0d4e"].values()
+        assert content == b"announced_on: 2026-12-01\n"
+        [pull] = api.state.pulls
+        assert (pull["head"], pull["base"], pull["title"]) == (
+            "subreg-ledger/2026-12-01-3f2a9c1b0d4e", "main", "Ledger: 2026-12-01-3f2a9c1b0d4e")
+
+
+def test_with_nothing_due_the_send_step_sends_nothing(pr: tuple[Path, str], tmp_path: Path) -> None:
+    clone, _ = pr
+    (clone / "audit").mkdir()
+    (clone / "audit" / "audit.json").write_text('{"notices_due": []}', encoding="utf-8")
+    step = job_step("nightly-audit.yml", "send-notices", "Send the notices due today")
+    proc = run_line(step["run"], clone, {"RUNNER_TEMP": str(tmp_path)}, tmp_path)
+    assert (proc.returncode, proc.stdout.strip()) == (0, "no notice is due today")
+    with GitHubAPI() as api:
+        (tmp_path / "empty").mkdir()
+        proc = run_api_script("nightly-audit.yml", "record-ledger", api, tmp_path / "empty", tmp_path)
+        assert (proc.returncode, proc.stdout.strip()) == (0, "no ledger record to commit")
+        assert api.state.requests == []

@@ -17,14 +17,12 @@ import click
 
 from subreg.errors import EXIT_INPUT, EXIT_INTERNAL, InputError, SubregError
 from subreg.escape import one_line
-from subreg.options import Options, Outcome
+from subreg.options import MAX_YEAR, MIN_YEAR, Options, Outcome
 
 
 def _today(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date:
     if value is None:
         return dt.datetime.now(dt.UTC).date()
-    from subreg.model import MAX_YEAR, MIN_YEAR
-
     try:
         # YYYY-MM-DD only: fromisoformat also takes week dates (2026-W01-1) and others
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
@@ -129,16 +127,52 @@ out_option = click.option("--out", type=click.Path(file_okay=False, path_type=Pa
                           required=True, help="Folder to write into.")
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @base_option
 @head_option
-@out_option
-@click.pass_obj
-def notice(opts: Options, base: str | None, head: str | None, out: Path) -> None:
-    """Write customer-notice drafts (Markdown, HTML, e-mail, JSON) for base..head."""
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the drafts into (required without a subcommand).")
+@click.pass_context
+def notice(ctx: click.Context, base: str | None, head: str | None, out: Path | None) -> None:
+    """Write customer-notice drafts (Markdown, HTML, e-mail, JSON) for base..head.
+
+    `subreg notice send` sends drafts written this way.
+    """
+    if ctx.invoked_subcommand is not None:
+        if base is not None or head is not None or out is not None:
+            raise click.UsageError(f"--base, --head and --out are options of `subreg notice`, not of "
+                                   f"`subreg notice {ctx.invoked_subcommand}`", ctx)
+        return
+    if out is None:
+        raise click.UsageError("Missing option '--out'.", ctx)
     from subreg.commands.notice import run
 
-    _emit(run(opts, base, head, out))
+    _emit(run(ctx.obj, base, head, out))
+
+
+@notice.command("send")
+@click.option("--from", "source", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The folder `subreg notice --out` wrote.")
+@click.option("--recipients", "recipients_file", required=True, metavar="FILE",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV of email,language[,terms], kept outside the repository.")
+@click.option("--smtp", required=True, metavar="HOST[:PORT]",
+              help="The SMTP server (port 587 with --starttls, else 25).")
+@click.option("--starttls", is_flag=True, help="Encrypt the connection with STARTTLS (certificate checked).")
+@click.option("--ledger", "ledger_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Folder of the ledger record (default: notices/ledger/ of the compliance repo).")
+@click.option("--dry-run", is_flag=True, help="Print what would be sent; send and write nothing.")
+@click.pass_obj
+def notice_send(opts: Options, source: Path, recipients_file: Path, smtp: str, starttls: bool,
+                ledger_dir: Path | None, dry_run: bool) -> None:
+    """Send notice drafts, one message per recipient in their language, and record it in the ledger.
+
+    The SMTP user and password come from SUBREG_SMTP_USER and SUBREG_SMTP_PASSWORD.
+    A stopped sending is resumed by running the same command again.
+    """
+    from subreg.commands.notice import send
+
+    _emit(send(opts, source, recipients_file, smtp, starttls, ledger_dir, dry_run))
 
 
 @cli.command()

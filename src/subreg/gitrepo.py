@@ -14,6 +14,7 @@ import os
 import queue
 import re
 import subprocess
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -557,6 +558,64 @@ def blob_sha(data: bytes) -> str:
 
 # -- product trees (`subreg scan`) ----------------------------------------------------------
 
+@dataclass
+class Spooled:
+    """A git process whose output goes to an unnamed temporary file, not a pipe: git runs
+    at full speed while subreg is busy elsewhere (on a pipe it would stop each time the
+    64 KiB buffer is full, until subreg reads), and wait() reads it all at once."""
+
+    proc: subprocess.Popen[bytes]
+    args: list[str]
+    out: IO[bytes]
+    err: IO[bytes]
+
+    @classmethod
+    def start(cls, args: list[str], cwd: Path) -> Spooled:
+        out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # noqa: SIM115 - closed by wait() or close()
+        proc = subprocess.Popen(["git", *args], cwd=cwd, env=_ENV, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        return cls(proc, args, out, err)
+
+    def wait(self) -> tuple[int, bytes, bytes]:
+        code = self.proc.wait()
+        try:
+            self.out.seek(0)
+            self.err.seek(0)
+            return code, self.out.read(), self.err.read()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.out.close()
+        self.err.close()
+
+
+_C_ESCAPES = {b"a": 7, b"b": 8, b"t": 9, b"n": 10, b"v": 11, b"f": 12, b"r": 13, b'"': 34, b"\\": 92}
+
+
+def unquote_path(raw: bytes) -> bytes:
+    """A path as a diff header prints it: as it is, or, when it holds a line break, a
+    quote, a backslash or a control byte (and, with core.quotePath, any byte over 0x7f),
+    in double quotes with C escapes (`"b/a\\nb.py"`, `"caf\\303\\251"`)."""
+    if not (raw.startswith(b'"') and raw.endswith(b'"') and len(raw) >= 2):
+        return raw
+    body, out, i = raw[1:-1], bytearray(), 0
+    while i < len(body):
+        ch = body[i:i + 1]
+        if ch != b"\\" or i + 1 == len(body):
+            out += ch
+            i += 1
+        elif body[i + 1:i + 2] in _C_ESCAPES:
+            out.append(_C_ESCAPES[body[i + 1:i + 2]])
+            i += 2
+        else:  # \ooo, an octal byte
+            out.append(int(body[i + 1:i + 4], 8) & 0xFF)
+            i += 4
+    return bytes(out)
+
+
 @dataclass(frozen=True)
 class Changed:
     status: str  # A, M, T, D, ...
@@ -573,40 +632,71 @@ class ProductTree:
 
     def __init__(self, git: Git) -> None:
         self.git = git
+        # git runs in the scanned folder itself: `ls-files`, `grep` and `diff --relative`
+        # then see only what lies below it, with paths relative to it (a monorepo's
+        # `services/api` is scanned as that folder, not as the whole repository).
+        self.cwd = git.top / git.prefix if git.prefix else git.top
 
-    def files(self) -> list[str]:
-        """The files git tracks (what CI checks out; untracked files are not the product yet)."""
-        out = self.git.run(["ls-files", "-z", "--cached"], "git ls-files failed")
+    def run(self, args: list[str], fail: str, stdin: bytes | None = None) -> bytes:
+        proc = subprocess.run(["git", *args], cwd=self.cwd, env=_ENV, input=stdin, capture_output=True, check=False)
+        if proc.returncode != 0:
+            detail = proc.stderr.decode(errors="replace").strip().splitlines()
+            raise InputError(f"{fail}: {detail[-1] if detail else 'git exited ' + str(proc.returncode)}")
+        return proc.stdout
+
+    def files_start(self) -> Spooled:
+        """Start listing the files git tracks (what CI checks out; untracked files are not
+        the product yet); collect with files()."""
+        return Spooled.start(["ls-files", "-z", "--cached"], self.cwd)
+
+    def files(self, proc: Spooled | None = None) -> list[str]:
+        """The files git tracks, from files_start()'s process (or a new one)."""
+        code, out, err = (proc or self.files_start()).wait()
+        if code != 0:
+            raise InputError(f"git ls-files failed: {err.decode(errors='replace').strip()[-200:]}")
         return list(dict.fromkeys(p.decode("utf-8", errors="surrogateescape") for p in out.split(b"\0") if p))
 
-    # What follows `://` up to the end of a URL's authority: with -o, git prints only
-    # that, so a minified bundle costs a few bytes of output, not megabytes of lines.
-    AUTHORITY = r"://[^\s/\\?#\"'`<>()\[\]|,;]+"
+    # What follows `://`: a URL's authority and its first path segments. With -o git prints
+    # only that, so a minified bundle costs a few bytes of output, not megabytes of lines;
+    # the path lets a service that lives under a path of a shared host be told apart.
+    AUTHORITY = r"://[^\s/\\?#\"'`<>()\[\]|,;]+(?:/[^\s/\\?#\"'`<>()\[\]|,;]+){0,3}"
 
-    def grep_start(self, perl: bool = True) -> subprocess.Popen[bytes]:
-        """Start `git grep` for URL authorities in the text files git tracks; collect
-        with grep_output() while other work goes on. Output (-o -P --heading): each
-        file's path on a line, then one `://authority` line per URL in it; with a git
-        built without PCRE, `path NUL line NUL text` for each line that holds `://`."""
-        pattern = ["--heading", "-o", "-P", "-e", self.AUTHORITY] if perl else ["-n", "-F", "-e", "://"]
-        return subprocess.Popen(
-            ["git", "grep", "-z", "-I", *pattern],
-            cwd=self.git.cwd, env=_ENV, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )
+    def grep_start(self, perl: bool = True) -> Spooled:
+        """Start `git grep` for URLs in the text files git tracks; collect with
+        grep_output() while other work goes on. One thread: subreg's own Python has the
+        other core meanwhile."""
+        pattern = ["-o", "-P", "-e", self.AUTHORITY] if perl else ["-n", "-F", "-e", "://"]
+        return Spooled.start(["grep", "--threads=1", "-z", "-I", *pattern], self.cwd)
 
-    def grep_output(self, proc: subprocess.Popen[bytes]) -> tuple[bytes, bool]:
-        """(output, whether it is the -o -P --heading form)."""
-        out, err = proc.communicate()
-        perl = "--heading" in proc.args  # type: ignore[operator]
-        if perl and proc.returncode == 128 and b"perl" in err.lower().replace(b"pcre", b"perl"):  # pragma: no cover
+    def grep_output(self, proc: Spooled) -> tuple[bytes, bool]:
+        """(output, whether it is the -o -P form)."""
+        code, out, err = proc.wait()
+        perl = "-P" in proc.args
+        if perl and code == 128 and b"perl" in err.lower().replace(b"pcre", b"perl"):  # pragma: no cover
             return self.grep_output(self.grep_start(perl=False))
-        if proc.returncode not in (0, 1):  # 1: no match
+        if code not in (0, 1):  # 1: no match
             raise InputError(f"git grep failed: {err.decode(errors='replace').strip()[-200:]}")
         return out, perl
 
+    @staticmethod
+    def grep_records(out: bytes, perl: bool) -> Iterator[tuple[bytes, bytes]]:
+        """(path, text) for each match of grep_start()'s output, where text is the
+        `://...` match (-o -P) or the whole line (the form without PCRE). With -z a path
+        ends in NUL, and may hold any other byte, a line break included; a match or a
+        line holds neither, so each piece between NULs ends where its first line break
+        is, and the next path begins after it."""
+        pieces = out.split(b"\0")
+        path = pieces[0]
+        step = 1 if perl else 2  # without PCRE: path NUL line-number NUL text
+        for i in range(step, len(pieces), step):
+            text, _, path_next = pieces[i].partition(b"\n")
+            if text or path_next:
+                yield path, text
+            path = path_next
+
     def changes(self, base: str, head: str) -> list[Changed]:
         """Files changed between two commits, under the scanned folder."""
-        out = self.git.run(["diff", "--raw", "-z", "--no-renames", "--no-abbrev", "--relative", "--no-ext-diff",
+        out = self.run(["diff", "--raw", "-z", "--no-renames", "--no-abbrev", "--relative", "--no-ext-diff",
                             "--end-of-options", base, head], "git diff failed")
         fields = out.split(b"\0")
         items = []
@@ -623,14 +713,15 @@ class ProductTree:
         """Line numbers (in head) of the lines each file gained since base."""
         if not paths:
             return {}
-        out = self.git.run(["diff", "-U0", "--no-color", "--no-ext-diff", "--no-renames", "--relative",
+        out = self.run(["diff", "-U0", "--no-color", "--no-ext-diff", "--no-renames", "--relative",
                             "--src-prefix=a/", "--dst-prefix=b/", "--end-of-options", base, head, "--", *paths],
                            "git diff failed")
         added: dict[str, set[int]] = {}
         current: set[int] | None = None
         for line in out.split(b"\n"):
             if line.startswith(b"+++ "):
-                name = line[4:].decode("utf-8", errors="surrogateescape")
+                # git ends the name with a TAB when it holds a space (for patch tools)
+                name = unquote_path(line[4:].removesuffix(b"\t")).decode("utf-8", errors="surrogateescape")
                 current = added.setdefault(name[2:], set()) if name.startswith("b/") else None
             elif line.startswith(b"@@ ") and current is not None:
                 m = re.match(rb"@@ -\S+ \+(\d+)(?:,(\d+))? @@", line)
@@ -642,8 +733,8 @@ class ProductTree:
     def sizes(self, shas: list[str]) -> dict[str, int]:
         if not shas:
             return {}
-        out = self.git._run(["cat-file", "--batch-check"], "git cat-file failed",
-                            stdin="".join(s + "\n" for s in shas).encode())
+        out = self.run(["cat-file", "--batch-check"], "git cat-file failed",
+                       stdin="".join(s + "\n" for s in shas).encode())
         sizes = {}
         for line in (out or b"").decode().splitlines():
             parts = line.split()

@@ -31,10 +31,9 @@ from pydantic.json_schema import SkipJsonSchema
 from subreg import yamlio
 from subreg.errors import MAX_PER_FILE, InputError, Problem
 from subreg.escape import UNSAFE
+from subreg.options import MAX_YEAR, MIN_YEAR
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-# SPEC 2: dates are years 1900-2999 (so that date arithmetic can never overflow).
-MIN_YEAR, MAX_YEAR = 1900, 2999
 # Invisible code points that a name could hide, beyond the format characters (Cf):
 # the combining grapheme joiner, Hangul and Khmer fillers, Mongolian variation
 # selectors, the Braille blank and the variation selectors.
@@ -390,6 +389,22 @@ MaterialField = Literal[
 ]
 
 
+class DpaTerms(_Strict):
+    """One negotiated DPA's terms (`dpa_terms.<name>` in the policy): its notice period,
+    and the days customers under it have to object (default: the notice period)."""
+
+    notice_period_days: Annotated[Int, Field(ge=1, le=3650)]
+    objection_days: Annotated[Int, Field(ge=1, le=3650)] | None = None
+
+    @property
+    def objection_window(self) -> int:
+        """Days from `announced_on` a customer under these terms has to object."""
+        return self.objection_days if self.objection_days is not None else self.notice_period_days
+
+
+NoticeEvidence = Literal["commit", "ledger"]
+
+
 class Policy(_Strict):
     """`policies/policy.yaml`: the organisation's commitments."""
 
@@ -414,12 +429,25 @@ class Policy(_Strict):
     # What happens when a customer objects (e.g. the right to terminate the affected
     # service), per language: shown in notice drafts and on the public page.
     objection_process: LangText | None = None
+    # How a notice is dated (SPEC 4, 9): by git history, or by the ledger of its sending.
+    notice_evidence: NoticeEvidence = "commit"
+    # Negotiated DPAs whose terms differ from the standard: the gate requires the longest
+    # notice period, and drafts give each terms' objection deadline.
+    dpa_terms: dict[Annotated[str, AfterValidator(_id)], DpaTerms] = {}
 
     @model_validator(mode="after")
     def _unique_languages(self) -> Policy:
         if len(set(self.languages)) != len(self.languages):
             raise ValueError("languages: each language may appear once")
         return self
+
+    @field_validator("dpa_terms")
+    @classmethod
+    def _standard_is_reserved(cls, value: dict[str, DpaTerms]) -> dict[str, DpaTerms]:
+        if "standard" in value:
+            raise ValueError("'standard' names the standard terms (notice_period_days): give negotiated "
+                             "terms another name")
+        return value
 
     def law(self, region: str) -> Law:
         """The transfer law of a residency region's data: its `law`, else `gdpr` for
@@ -446,6 +474,91 @@ class Waiver(_Strict):
     line: SkipJsonSchema[int] = Field(default=1, exclude=True)
 
 
+_SENT_AT = re.compile(r"(\d{4}-\d{2}-\d{2})(?:T(\d{2}):(\d{2}):(\d{2})Z)?")
+
+
+def _sent_at(value: Any) -> Any:
+    """`YYYY-MM-DDTHH:MM:SSZ` (UTC, as `notice send` writes it), or a date alone for a
+    notice sent another way (then the start of that day, UTC)."""
+    if isinstance(value, dt.datetime):
+        return value
+    found = _SENT_AT.fullmatch(value) if isinstance(value, str) else None
+    if found is None:
+        raise ValueError(f"{value!r} is not a time: write YYYY-MM-DDTHH:MM:SSZ (UTC) or YYYY-MM-DD")
+    day = _date(found[1])
+    try:
+        clock = dt.time(int(found[2]), int(found[3]), int(found[4])) if found[2] else dt.time()
+    except ValueError:
+        raise ValueError(f"{value!r} is not a real time of day") from None
+    return dt.datetime.combine(day, clock, tzinfo=dt.UTC)
+
+
+SentAt = Annotated[dt.datetime, BeforeValidator(_sent_at)]
+Count = Annotated[Int, Field(ge=0)]
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+
+
+def _digest(value: str) -> str:
+    value = _line(value)
+    if not _DIGEST.fullmatch(value):
+        raise ValueError(f"{value!r} is not a digest: write sha256: and 64 hexadecimal digits")
+    return value
+
+
+Channel = Literal["email", "in-app", "portal", "letter"]
+
+
+class LedgerRecord(_Strict):
+    """`notices/ledger/<announced_on>-<digest>.yaml`: evidence that a notice was sent
+    (SPEC 9), written by `subreg notice send` or by hand for another channel."""
+
+    announced_on: Date
+    sent_at: SentAt
+    subprocessors: Annotated[list[Id], Field(min_length=1)]
+    languages: dict[Lang, Count] = {}
+    digests: dict[Lang, Annotated[str, AfterValidator(_digest)]] = {}
+    message_ids: dict[Lang, Line] = {}
+    refused: Count = 0
+    # recipients not sent yet: a sending that stopped half-way, to be resumed
+    pending: Count = 0
+    channel: Channel = "email"
+    evidence: Line | None = None
+    # recipients under negotiated dpa_terms, by terms (the others are under the standard)
+    terms: dict[Id, Count] = {}
+
+
+ObjectionStatus = Literal["open", "resolved", "withdrawn"]
+Outcome = Literal["not-engaged-for-customer", "alternative-offered", "terminated"]
+_CUSTOMER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/#-]{0,63}")
+
+
+def _customer(value: str) -> str:
+    value = _line(value)
+    if "@" in value or not _CUSTOMER.fullmatch(value):
+        raise ValueError(f"{value!r} is not a customer reference: write your reference for the customer "
+                         "(e.g. a CRM id such as ACME-0042: letters, digits and . _ : / # -, no spaces), "
+                         "never a person's name or address")
+    return value
+
+
+class Resolution(_Strict):
+    on: Date
+    outcome: Outcome | None = None
+    note: Text | None = None
+
+
+class Objection(_Strict):
+    """`objections/<name>.yaml`: one customer's objection to one notice (SPEC 9)."""
+
+    customer: Annotated[str, AfterValidator(_customer)]
+    subprocessor: Id
+    notice: Date
+    received_on: Date
+    terms: Id | None = None
+    status: ObjectionStatus
+    resolution: Resolution | None = None
+
+
 # ---------------------------------------------------------------------------
 # Turning a Doc into a model, with every problem located.
 
@@ -454,7 +567,7 @@ M = TypeVar("M", bound=BaseModel)
 _VOCABULARY: frozenset[str] = frozenset(
     name
     for model in (Subprocessor, ChainMember, Certification, Security, DueDiligence, Notice, Policy,
-                  Region, Waiver, Detect, ScanPolicy)
+                  Region, Waiver, Detect, ScanPolicy, DpaTerms, LedgerRecord, Objection, Resolution)
     for name in model.model_fields
 ) - {"id", "path"}
 

@@ -18,10 +18,25 @@ from subreg.model import Policy
 
 def required_period(policy: Policy) -> int:
     """The notice period, in calendar days, that a change must give (SPEC 4): the
-    policy's `notice_period_days`. Every rule and draft that needs the period asks here,
-    so that negotiated terms (the longest of the standard and each `dpa_terms` entry)
-    change one function."""
-    return policy.notice_period_days
+    longest of the policy's `notice_period_days` and of each negotiated `dpa_terms`
+    entry's. Every rule and draft that needs the period asks here."""
+    return max([policy.notice_period_days, *(t.notice_period_days for t in policy.dpa_terms.values())])
+
+
+STANDARD = "standard"  # the terms of a customer without negotiated dpa_terms
+
+
+def objection_deadlines(policy: Policy, announced: dt.date, effective: dt.date | None) -> dict[str, dt.date]:
+    """The objection deadline of a notice under each terms (SPEC 3, 4): `standard`,
+    `announced_on` + the required period; each `dpa_terms` entry, `announced_on` + its
+    `objection_days` (else its notice period). None is ever after `effective_on`."""
+    def cap(day: dt.date) -> dt.date:
+        return min(day, effective) if effective is not None else day
+
+    out = {STANDARD: cap(announced + dt.timedelta(days=required_period(policy)))}
+    for name, terms in sorted(policy.dpa_terms.items()):
+        out[name] = cap(announced + dt.timedelta(days=terms.objection_window))
+    return out
 
 
 @dataclass(frozen=True)

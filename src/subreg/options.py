@@ -13,6 +13,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from subreg.project import Project
 
+# SPEC 2: dates are years 1900-2999 (so that date arithmetic can never overflow). Here,
+# not in model.py, so that `--today` is checked without importing pydantic: `subreg scan`
+# starts git grep before that import.
+MIN_YEAR, MAX_YEAR = 1900, 2999
+
 
 @dataclass
 class Outcome:

@@ -69,7 +69,12 @@ def check_id(function_name: str) -> str:
 def parse(rule_id: str, doc: str | None, origin: str = "built-in", severity: str = "error") -> Rule:
     """A Rule from a docstring of the documented shape (missing parts stay empty)."""
     lines = inspect.cleandoc(doc or "").splitlines()
-    summary = lines[0].strip() if lines else ""
+    # the summary is the first paragraph, joined into one line
+    first = 0
+    while first + 1 < len(lines) and lines[first + 1].strip() and not _SECTION.match(lines[first + 1].strip()):
+        first += 1
+    summary = " ".join(line.strip() for line in lines[: first + 1])
+    lines = [lines[0], *lines[first + 1:]] if lines else lines
     body: list[str] = []
     sections: dict[str, list[str]] = {}
     current: list[str] = body
@@ -219,9 +224,15 @@ def activation_before_notice() -> None:
     """Product code uses a subprocessor whose notice is not yet effective.
 
     The service is declared, but every current entry linked to it carries a notice
-    whose `effective_on` is after today: customers are still within their notice
-    period, and may object. The code may not send the service customers' data before
-    that day.
+    whose `effective_on` is after today, and the entry is new: no earlier version of
+    it in the registry's git history was in effect (none without a notice, none whose
+    notice had taken effect, unretired). Customers are still within their notice
+    period, and may object: the code may not send the service customers' data before
+    that day. A pending notice of an entry long in use (a material change such as a
+    new location) is not an activation: the service was already used legitimately,
+    and the change's notice is judged by `check`. Telling the two apart reads the
+    compliance repository's history, so a shallow clone of it is exit 2
+    (`fetch-depth: 0`).
 
     Severity: error
     Source: GDPR Art. 28(2); the notice period of the DPA (policy `notice_period_days`).
@@ -246,7 +257,46 @@ def unused_subprocessor() -> None:
     """
 
 
+def objection_open() -> None:
+    """An objection that is still open when the notice takes effect (error), or within 7 days of it (warning).
+
+    Each file of `objections/` records one customer's objection to one notice (the
+    registry id and the notice's `announced_on`). While its `status` is `open`, the
+    customer's position is unanswered: from the notice's `effective_on` on, the
+    subprocessor processes that customer's data although they objected. Seven days
+    before, it is a warning, so that there is time to answer. An objection is closed by
+    `status: resolved` with a `resolution` (`not-engaged-for-customer`,
+    `alternative-offered` or `terminated`), or `status: withdrawn`. Reported at the
+    objection's file and line; on a pull request, for the subprocessors it touches.
+
+    Severity: error (open on or after effective_on); warning (within 7 days of it)
+    Source: GDPR Art. 28(2) (the controller may object to the change) and the DPA's objection
+        clause: an objection must be answered before the change applies to that customer.
+    Fix: Resolve the objection with the customer and record it: `status: resolved` and
+        `resolution: {on, outcome, note}`; or `status: withdrawn`. If it cannot be resolved in time,
+        postpone the notice's `effective_on`.
+    """
+
+
+def objection_late() -> None:
+    """An objection received after the objection deadline of the terms it falls under.
+
+    The deadline is the notice's `announced_on` plus the required period for the
+    standard terms, or plus the `objection_days` (else the notice period) of the
+    `dpa_terms` entry the objection names in `terms`, and never after the notice's
+    `effective_on`. A late objection is still recorded and still counted in the audit:
+    the warning tells the privacy team that the contract may not oblige them to honour
+    it.
+
+    Severity: warning
+    Source: the DPA's objection clause (the period within which the controller may object).
+    Fix: Decide whether to honour it and record the outcome; check that `received_on` and
+        `terms` are right.
+    """
+
+
 DOCUMENTED: tuple[Callable[[], None], ...] = (
+    objection_open, objection_late,
     policy_relaxed, waiver_new, waiver_expired, waiver_unused, waiver_expiring, history_invalid,
     undeclared_subprocessor, activation_before_notice, unused_subprocessor,
 )
@@ -319,3 +369,10 @@ def markdown(table: dict[str, Rule]) -> str:
             out += ["", f"**How to fix:** {rule.fix}"]
         out.append("")
     return "\n".join(out)
+
+
+def summary_table(table: dict[str, Rule]) -> str:
+    """The README's short table of the checks: id, severity, rule."""
+    rows = ["| check | severity | rule |", "|---|---|---|"]
+    rows += [f"| `{rid}` | {rule.severity} | {rule.summary.replace('|', '/')} |" for rid, rule in sorted(table.items())]
+    return "\n".join(rows) + "\n"

@@ -12,6 +12,8 @@ from subreg import registry as reg
 from subreg.dating import Dating, RangeDating
 from subreg.diff import Change
 from subreg.errors import InputError
+from subreg.evidence import ledger as ledgers
+from subreg.evidence import objections as objs
 from subreg.findings import Finding
 from subreg.history import History
 from subreg.model import Policy, Waiver
@@ -37,6 +39,9 @@ class Session:
     crashed: list[BaseException] = field(default_factory=list)  # subreg's own bugs, under pytest
     # waivers that waived something outside this run's checks (the audit's replay)
     waivers_used: set[tuple[str, str]] = field(default_factory=set)
+    # the evidence at head (SPEC 9): records of sendings, customers' objections
+    ledger: ledgers.Ledger = field(default_factory=ledgers.Ledger)
+    objections: list[objs.Filed] = field(default_factory=list)
 
     def __repr__(self) -> str:
         # cheap: pytest puts the repr of a fixture in every failing assertion's message
@@ -75,8 +80,20 @@ def prepare(project: Project, base: str | None, head: str | None, everything: bo
               for p in base_reg.warnings]
     found += fd.new_waivers(_base_waivers(project, rng, found), project.waivers)
     scope = _scope(head_reg, changes, project.today, everything)
+    ledger = ledgers.load(project, rng.head, policy)
+    objections = objs.load(project, rng.head, head_reg, policy)
+    found += objs.findings(objections, policy, project.today, None if everything else set(scope))
     return Session(project, rng, head_reg, base_reg, changes, hist, scope, policy,
-                   RangeDating(hist, project.today), everything, found)
+                   dating(policy, ledger, hist, project.today), everything, found,
+                   ledger=ledger, objections=objections)
+
+
+def dating(policy: Policy, ledger: ledgers.Ledger, hist: History, today: dt.date) -> Dating:
+    """How this run dates notices: by the ledger with `notice_evidence: ledger`, else by
+    the range's history and the day of the run (SPEC 4)."""
+    if policy.notice_evidence == "ledger":
+        return ledgers.LedgerDating(ledger, today)
+    return RangeDating(hist, today)
 
 
 def _policy(project: Project, rng: Range) -> tuple[Policy, list[Finding]]:
@@ -115,6 +132,8 @@ def standalone(project: Project) -> Session:
     try:
         return prepare(project, None, None, everything=True)
     except InputError:  # not a git repo, no default branch, shallow clone...
+        ledger = ledgers.load(project, WORKTREE, project.policy)
         return Session(project, None, head, head, [], History(), _scope(head, [], project.today, True),
-                       project.policy, RangeDating(History(), project.today))
+                       project.policy, dating(project.policy, ledger, History(), project.today), ledger=ledger,
+                       objections=objs.load(project, WORKTREE, head, project.policy))
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from subreg.model import Policy, Region, ScanPolicy
+from subreg.model import DpaTerms, Policy, Region, ScanPolicy
 
 
 def _head(_base: Any, head: Any) -> Any:
@@ -64,6 +64,30 @@ def _scan(base: ScanPolicy, head: ScanPolicy) -> ScanPolicy:
     return head.model_copy(update={"own_domains": _common(base.own_domains, head.own_domains)})
 
 
+def _evidence(base: str, head: str) -> str:
+    """`ledger` (a notice is dated by the record of its sending) is stricter than
+    `commit`: a change can switch to it at once, not away from it."""
+    return "ledger" if "ledger" in (base, head) else "commit"
+
+
+def _dpa_terms(base: dict[str, DpaTerms], head: dict[str, DpaTerms]) -> dict[str, DpaTerms]:
+    """Every negotiated terms of both, with the longer notice period and objection
+    window of each: dropping terms, or shortening them, waits for the merge."""
+    out = dict(base)
+    for key, terms in head.items():
+        old = out.get(key)
+        if old is None:
+            out[key] = terms
+            continue
+        days = max(old.notice_period_days, terms.notice_period_days)
+        window = max(old.objection_window, terms.objection_window)
+        if (days, window) == (terms.notice_period_days, terms.objection_window):
+            out[key] = terms
+        elif (days, window) != (old.notice_period_days, old.objection_window):
+            out[key] = DpaTerms(notice_period_days=days, objection_days=window)
+    return out
+
+
 Rule = Callable[[Any, Any], Any]
 
 RULES: dict[str, Rule] = {
@@ -82,6 +106,8 @@ RULES: dict[str, Rule] = {
     "recognized_certifications": _common,
     "scan": _scan,
     "objection_process": _head,  # what customers are told of the process, not a bar
+    "notice_evidence": _evidence,
+    "dpa_terms": _dpa_terms,
 }
 
 
@@ -92,6 +118,9 @@ class Relaxation:
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, dict) and all(isinstance(v, DpaTerms) for v in value.values()):
+        return "{" + ", ".join(f"{k}: {v.notice_period_days} days notice, {v.objection_window} to object"
+                               for k, v in value.items()) + "}"
     return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 

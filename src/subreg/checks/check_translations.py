@@ -11,8 +11,10 @@ from subreg.model import Policy, Subprocessor
 
 
 def test_translations(subprocessor: Subprocessor, policy: Policy) -> None:
-    """`purpose` and `data_processed` have a text for each of the policy's languages, and
-    so does the `purpose` of each chain member that gives one.
+    """Every customer-facing text has a text in each of the policy's languages.
+
+    `purpose` and `data_processed` of the entry, and the `purpose` of each chain member
+    that gives one.
 
     Notices and the public page are written in every policy language; a missing text
     would leave those customers without the information.

@@ -18,8 +18,10 @@ from typing import Any
 
 from subreg import findings as fd
 from subreg import history, notices, runner, session
-from subreg.dating import MainlineDating
+from subreg.dating import Dating, MainlineDating
 from subreg.errors import EXIT_OK, EXIT_VIOLATIONS, InputError
+from subreg.evidence import objections
+from subreg.evidence.ledger import LedgerDating
 from subreg.history import History
 from subreg.options import Options, Outcome
 from subreg.outputs import write_tree
@@ -44,7 +46,9 @@ def run(opts: Options, out: Path | None) -> Outcome:
     sess = session.prepare(project, head, None, everything=True)
     hist = history.scan(git, project.policy, [head], replay_from=head, parsed=project.parsed)
     sess.history = hist
-    replayed, sess.waivers_used = replay(hist, project, sess.registry)
+    dating: Dating = LedgerDating(sess.ledger, project.today) if sess.policy.notice_evidence == "ledger" \
+        else MainlineDating(hist)
+    replayed, sess.waivers_used = replay(hist, project, sess.registry, dating)
     sess.findings.extend(replayed)
     found = runner.run(sess)
     totals = fd.summary(found, sess.passed)
@@ -59,6 +63,8 @@ def run(opts: Options, out: Path | None) -> Outcome:
         "now_active": [a["id"] for a in active],
         "activations": soon + active,  # details of both, for readers of the report
         "recent_changes": recent(hist, today),
+        "objections": objections.summary(sess.objections),
+        "notices_due": notices_due(sess, hist, project),
     }
     md = audit_md.render(report, project.policy.company)
     if out is not None:
@@ -72,7 +78,8 @@ def run(opts: Options, out: Path | None) -> Outcome:
     return Outcome(EXIT_VIOLATIONS if totals["failed"] else EXIT_OK, lines, warning or "")
 
 
-def replay(hist: History, project: Project, current: Registry) -> tuple[list[fd.Finding], set[tuple[str, str]]]:
+def replay(hist: History, project: Project, current: Registry,
+           dating: Dating | None = None) -> tuple[list[fd.Finding], set[tuple[str, str]]]:
     """Notice violations of every first-parent commit, and invalid files in history.
 
     Each commit is judged with the waivers file of that commit (SPEC 3): a finding that
@@ -82,7 +89,7 @@ def replay(hist: History, project: Project, current: Registry) -> tuple[list[fd.
     out: list[fd.Finding] = []
     used: set[tuple[str, str]] = set()
     reported: set[tuple[str, str, str]] = set()
-    dating = MainlineDating(hist)
+    dating = dating or MainlineDating(hist)
     for step in hist.steps:
         for change in step.changes:
             verdicts = notices.evaluate(change, project.policy, dating.evidence(change), step.date)
@@ -106,6 +113,32 @@ def replay(hist: History, project: Project, current: Registry) -> tuple[list[fd.
         out.append(fd.make("history-invalid", "warning", None, problem.path,
                            problem.line or 1, f"commit {sha[:12]}: {problem}"))
     return out, used
+
+
+def notices_due(sess: session.Session, hist: History, project: Project) -> list[dict[str, Any]]:
+    """The notices to send today: announced today, not yet proven sent by the ledger,
+    grouped by the first-parent commit that brought them in (`base`: its first parent),
+    so that `subreg notice --base BASE --head COMMIT` writes the drafts of that merged
+    change for `subreg notice send`. A notice of the baseline is never due."""
+    today = project.today
+    groups: dict[str, dict[str, Any]] = {}
+    for sp in sess.registry:
+        notice = sp.notice
+        if notice is None or notice.announced_on != today or not sp.needs_notice():
+            continue
+        if sess.ledger.proof(sp.id, notice, today) is not None:
+            continue
+        found = hist.notice_first_seen([sp.id], notice, mainline=True)
+        if found is None:
+            continue
+        commit = found[1]
+        parent = project.git.try_resolve(f"{commit}^1")
+        if parent is None:
+            continue
+        item = groups.setdefault(commit, {"commit": commit, "base": parent, "announced_on": today.isoformat(),
+                                          "subprocessors": []})
+        item["subprocessors"].append(sp.id)
+    return sorted(groups.values(), key=lambda g: g["commit"])
 
 
 def upcoming(reg: Registry, today: dt.date) -> list[dict[str, Any]]:

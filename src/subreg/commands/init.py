@@ -37,7 +37,8 @@ PINS = {
 # The scripts of the jobs that call GitHub's API (the same as this repository's own
 # workflows: tests/test_init.py keeps them in step).
 SCRIPTS = {"comment": "init-script-comment.sh.j2", "tracking_issue": "init-script-tracking-issue.sh.j2",
-           "close_issue": "init-script-close-issue.sh.j2"}
+           "close_issue": "init-script-close-issue.sh.j2", "send_notices": "init-script-send-notices.sh.j2",
+           "record_ledger": "init-script-record-ledger.sh.j2"}
 
 # Output path -> template (in subreg/templates/).
 FILES = {

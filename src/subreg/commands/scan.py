@@ -27,10 +27,10 @@ def catalogue(fmt: str) -> Outcome:
 
     services = catalog.load()
     if fmt == "json":
-        doc = [{"id": s.id, **s.model_dump(mode="json", exclude_defaults=True)} for s in services]
+        doc = [{"id": s.id, **s.as_json()} for s in services]
         return Outcome(EXIT_OK, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     width = max(len(s.id) for s in services)
-    lines = [f"{s.id:<{width}}  {s.name}  [{', '.join(s.hosts + s.domains) or '-'}]" for s in services]
+    lines = [f"{s.id:<{width}}  {s.name}  [{', '.join(s.hosts + s.domains + s.urls) or '-'}]" for s in services]
     return Outcome(EXIT_OK, "\n".join(lines) + f"\n{len(services)} services\n")
 
 
@@ -78,8 +78,7 @@ def run(opts: Options, source: Path | None, base: str | None, fmt: str, sarif_pa
 def _run(opts: Options, source: Path, base: str | None, fmt: str, sarif_path: Path | None,
          started: Started | None) -> Outcome:
     from subreg import findings as fd
-    from subreg.outputs import write_atomic
-    from subreg.report import github, sarif, text
+    from subreg.report import github, text
     from subreg.scan import catalog, collect, compare
 
     project = opts.project()
@@ -95,12 +94,17 @@ def _run(opts: Options, source: Path, base: str | None, fmt: str, sarif_path: Pa
     prefix = _display(source)
     evidence = [dataclasses.replace(e, path=prefix + e.path) for e in got.evidence]
     warnings = [dataclasses.replace(w, path=prefix + w.path) for w in got.warnings]
-    found, passed = compare.judge(links, evidence, project.today, base is None, policy)
+    from subreg.scan.activation import Earlier
+
+    found, passed = compare.judge(links, evidence, project.today, base is None, policy,
+                                  Earlier(project).in_effect_before)
     found = _waive(found, [w for w in waivers if w.check in compare.CHECKS], project.today, base is not None)
     plain = [f.finding for f in found]
     totals = fd.summary(plain, passed)
     if sarif_path:
         from subreg import __version__
+        from subreg.outputs import write_atomic
+        from subreg.report import sarif
 
         write_atomic(sarif_path, sarif.render(plain, __version__))
     in_actions = os.environ.get("GITHUB_ACTIONS") == "true"

@@ -14,12 +14,21 @@ What a draft announces, from the changes between base and head (`diff.compare`):
 
 Dates. The draft's `announced_on` is the latest `announced_on` of the notices new in the
 change (today when there is none); `effective_on` is the earliest `effective_on` among
-them (null when there is none); `objection_deadline` is `announced_on +
-notice_period_days`, never after `effective_on`, and null when the draft has nothing to
-object to (removals only). An item's own dates are those of its notice when that notice
-is new in the change, else null (the draft says "to be confirmed"); a removal is
-effective on its `retired_on`, else when the entry that replaces it takes effect, else on
-the draft's date.
+them (null when there is none); `objection_deadline` is `announced_on + the required
+period` (the longest of `notice_period_days` and the `dpa_terms`), never after
+`effective_on`, and null when the draft has nothing to object to (removals only);
+`objection_deadlines` gives, per `dpa_terms` entry, `announced_on` + its
+`objection_days` (else its notice period), never after `effective_on`. An item's own
+dates (`announced_on`, `effective_on`, `objection_deadline`, `objection_deadlines`) are
+those of its notice when that notice is new in the change, else null (the draft says
+"to be confirmed"), so that additions announced on different days each show their own;
+a removal is effective on its `retired_on`, else when the entry that replaces it takes
+effect, else on the draft's date.
+
+What it says. An addition shows its legal entity, and `transfers`: each place its data
+(or its chain's) goes outside the EU/EEA without an adequacy decision, with the
+safeguards listed for it. The opening sentence speaks of new subprocessors only when
+the draft adds one; the policy's `objection_process` says what happens on an objection.
 
 Safety. Registry and policy text is data: it is passed to templates, never rendered as
 one. HTML is autoescaped (env.py), Markdown uses the `md`/`md_text` filters, JSON is
@@ -50,11 +59,11 @@ from typing import Any
 
 import jinja2
 
-from subreg import chain
+from subreg import chain, laws
 from subreg.diff import Change
 from subreg.errors import InputError
 from subreg.model import Policy, Subprocessor
-from subreg.notices import required_period
+from subreg.notices import STANDARD, objection_deadlines
 from subreg.registry import Registry
 from subreg.render import env as envmod
 
@@ -80,7 +89,37 @@ def _who(sp: Subprocessor) -> dict[str, Any]:
     return {"id": sp.id, "name": sp.name, "legal_name": sp.entity}
 
 
-def _added(c: Change, old: Registry, new: Registry) -> dict[str, Any]:
+def _deadlines(policy: Policy, announced: str | None, effective: str | None) -> dict[str, Any]:
+    """An item's objection deadline under the standard terms and under each `dpa_terms`
+    entry, from its own notice (None, and none per terms, without a new notice)."""
+    if announced is None or effective is None:
+        return {"objection_deadline": None, "objection_deadlines": {}}
+    found = objection_deadlines(policy, dt.date.fromisoformat(announced), dt.date.fromisoformat(effective))
+    return {"objection_deadline": found.pop(STANDARD).isoformat(),
+            "objection_deadlines": {k: v.isoformat() for k, v in found.items()}}
+
+
+def _transfers(sp: Subprocessor, policy: Policy) -> list[dict[str, Any]]:
+    """Where the entry's data (its chain's included) leaves the EU/EEA for a place
+    without an adequacy decision (GDPR Chapter V, the policy's `adequate_countries`),
+    and the safeguards the entry lists that cover that place."""
+    data = laws.law("gdpr")
+    adequate = laws.adequate_places(data, policy)
+    out: list[dict[str, Any]] = []
+    for flow in laws.flows(sp):
+        if data.is_home(flow.place) or laws.within(flow.place, adequate) or any(
+                t["place"] == flow.place for t in out):
+            continue
+        usable = []
+        for name in sp.transfer_mechanisms:
+            found = data.mechanism(name)
+            if found is not None and (found.places is None or laws.within(flow.place, found.places)):
+                usable.append(name)
+        out.append({"place": flow.place, "safeguards": usable})
+    return out
+
+
+def _added(c: Change, old: Registry, new: Registry, policy: Policy) -> dict[str, Any]:
     sp = c.new
     assert sp is not None
     replaces: dict[str, Any] | None = None
@@ -103,8 +142,10 @@ def _added(c: Change, old: Registry, new: Registry) -> dict[str, Any]:
         "certifications": [cert.name for cert in sp.certifications],
         "transfer_mechanisms": list(sp.transfer_mechanisms),
         "subprocessors": chain.public(sp.subprocessors),
+        "transfers": _transfers(sp, policy),
         "announced_on": announced,
         "effective_on": effective,
+        **_deadlines(policy, announced, effective),
         "replaces": replaces,
     }
 
@@ -129,6 +170,7 @@ def _changed(c: Change, policy: Policy) -> dict[str, Any]:
         "fields": fields,
         "announced_on": announced,
         "effective_on": effective,
+        **_deadlines(policy, announced, effective),
     }
 
 
@@ -153,12 +195,12 @@ def build_facts(changes: list[Change], old: Registry, new: Registry, policy: Pol
                 gone.append(c.old)
         elif c.kind == "added":
             if not c.baseline:
-                added.append(_added(c, old, new))
+                added.append(_added(c, old, new, policy))
         elif _gained_retirement(c):
             assert c.new is not None
             gone.append(c.new)
         elif c.replaced_entity:
-            added.append(_added(c, old, new))
+            added.append(_added(c, old, new, policy))
         elif c.changed and (c.material or c.needs_notice):
             item = _changed(c, policy)
             if item["fields"]:
@@ -169,21 +211,24 @@ def build_facts(changes: list[Change], old: Registry, new: Registry, policy: Pol
     announced = max((i["announced_on"] for i in fresh), default=today.isoformat())
     effective = min((i["effective_on"] for i in fresh), default=None)
     deadline: str | None = None
+    per_terms: dict[str, str] = {}
     if added or changed:
-        day = dt.date.fromisoformat(announced) + dt.timedelta(days=required_period(policy))
-        if effective is not None:
-            day = min(day, dt.date.fromisoformat(effective))
-        deadline = day.isoformat()
+        found = objection_deadlines(policy, dt.date.fromisoformat(announced),
+                                    dt.date.fromisoformat(effective) if effective else None)
+        deadline = found.pop(STANDARD).isoformat()
+        per_terms = {k: v.isoformat() for k, v in found.items()}
     return {
         "announced_on": announced,
         "effective_on": effective,
         "objection_deadline": deadline,
+        "objection_deadlines": per_terms,
         "added": added,
         "changed": changed,
         "removed": [_removed(sp, announced, added) for sp in gone],
         "company": policy.company,
         "notice_period_days": policy.notice_period_days,
         "contacts": dict(policy.contacts),
+        "objection_process": dict(policy.objection_process) if policy.objection_process else None,
         "public_url": policy.public_url,
         "languages": list(policy.languages),
         "base": base,
@@ -227,6 +272,8 @@ def _environment(root: Path, policy: Policy) -> jinja2.Environment:
     def shown(value: Any, field: str, lang: str, t: dict[str, Any]) -> str:
         """A field's JSON value as the reader reads it."""
         if value is None or value == []:
+            if field == "transfers":
+                return str(t["adequate"])
             return str(t["all_regions"] if field == "regions" and value is None else t["none"])
         if isinstance(value, bool):
             return str(t["yes"] if value else t["no"])
@@ -243,6 +290,11 @@ def _environment(root: Path, policy: Policy) -> jinja2.Environment:
             return ", ".join(str(c["name"]) if isinstance(c, dict) else str(c) for c in value)
         if field == "subprocessors":
             return "; ".join(f"{m['name']} ({envmod.country_names(m['locations'], lang)})" for m in value)
+        if field == "transfers":  # the safeguards by the names the reader's practice uses
+            names = t.get("mechanisms", {})
+            return "; ".join(f"{envmod.country_names([x['place']], lang)}{t['colon']} "
+                             f"{', '.join(names.get(m, m) for m in x['safeguards']) or t['safeguard_missing']}"
+                             for x in value)
         if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             return envmod.format_date(value, lang)
         if isinstance(value, list):

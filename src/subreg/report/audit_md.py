@@ -36,6 +36,23 @@ def render(report: dict[str, Any], company: str) -> str:
         items = [details[i] for i in report[key]]
         out += [f"- {cell(i['name'])} (`{cell(i['id'])}`): effective {i['effective_on']}" for i in items] or ["None."]
         out.append("")
+    out += ["## Objections", ""]
+    notices = report.get("objections", [])
+    if notices:
+        out += ["| subprocessor | notice | effective | open | resolved | withdrawn |", "|---|---|---|---|---|---|"]
+        out += [f"| {cell(n['subprocessor'])} | {n['notice']} | {n['effective_on']} | {n['open']} | {n['resolved']} "
+                f"| {n['withdrawn']} |" for n in notices]
+        out += ["", "| customer | subprocessor | notice | received | terms | status | resolution | file |",
+                "|---|---|---|---|---|---|---|---|"]
+        for n in notices:
+            for i in n["items"]:
+                res = i["resolution"]
+                shown = "-" if res is None else f"{res['on']}" + (f" ({res['outcome']})" if res["outcome"] else "")
+                out.append(f"| {cell(i['customer'])} | {cell(n['subprocessor'])} | {n['notice']} | {i['received_on']} "
+                           f"| {cell(i['terms'] or 'standard')} | {i['status']} | {cell(shown)} | {cell(i['path'])} |")
+    else:
+        out.append("None.")
+    out.append("")
     out += ["## Changes in the last 90 days", ""]
     changes = report["recent_changes"]
     if changes:

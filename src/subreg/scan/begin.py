@@ -4,26 +4,25 @@ two overlap on the machine's cores."""
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from subreg.errors import InputError
-from subreg.gitrepo import Git, ProductTree
+from subreg.gitrepo import Git, ProductTree, Spooled
 
 
 @dataclass
 class Started:
     root: Path
     git: Git | None  # None: SOURCE is not in a git repository
-    grep: subprocess.Popen[bytes] | None
+    grep: Spooled | None
+    listing: Spooled | None = None  # git ls-files, started beside the grep
 
     def close(self) -> None:
         """Stop what still runs (the scan stopped early, e.g. on a registry error)."""
-        if self.grep is not None and self.grep.poll() is None:
-            self.grep.kill()
-        if self.grep is not None:
-            self.grep.communicate()
+        for proc in (self.grep, self.listing):
+            if proc is not None:
+                proc.close()
         if self.git is not None:
             self.git.close()
 
@@ -37,5 +36,7 @@ def git_of(root: Path) -> Git | None:
 
 def start(root: Path) -> Started:
     git = git_of(root)
-    grep = ProductTree(git).grep_start() if git is not None else None
-    return Started(root, git, grep)
+    if git is None:
+        return Started(root, None, None)
+    tree = ProductTree(git)
+    return Started(root, git, tree.grep_start(), tree.files_start())

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from subreg import escape
 from subreg.errors import InputError
 from subreg.gitrepo import ProductTree
 from subreg.scan import manifests, names, paths, text
@@ -61,7 +62,7 @@ class ScanWarning:
     message: str
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "path", one_line(self.path))
+        object.__setattr__(self, "path", escape.one_line(self.path))  # escaped whole: a path is not cut
         object.__setattr__(self, "message", one_line(self.message))
 
     def __str__(self) -> str:
@@ -159,8 +160,9 @@ def _walk(root: Path) -> Iterable[str]:
             yield prefix + name
 
 
-# What may follow `://` up to the host's end, in git grep's output (bytes).
-_AUTHORITY = re.compile(rb"://([^\s/\\?#\"'`<>()\[\]|,;\x00]+)")
+# What git grep's -o -P pattern takes, for its output without PCRE (whole lines).
+_URLS = re.compile(ProductTree.AUTHORITY.encode())
+_AUTHORITIES = re.compile(rb"\x00://([^/\n]*)")  # the -o -P form: each match follows its path's NUL
 # Names worth a look in a file listing: cheap string tests before paths.kind().
 _LISTED = (".txt", ".in", ".toml", ".json", ".xml", ".gradle", ".kts", ".csproj", ".fsproj", ".vbproj", ".tf",
            ".yaml", ".yml", ".mod", ".cfg", ".env", "gemfile", "pipfile", "procfile", "pkg-info", "metadata")
@@ -180,7 +182,7 @@ def whole(started: Started, matcher: Matcher, own: tuple[str, ...], skip: tuple[
         return out
     tree = ProductTree(git)
     try:
-        for rel in tree.files():
+        for rel in tree.files(started.listing):
             low = rel.rsplit("/", 1)[-1].lower()
             if not (low.endswith(_LISTED) or low.startswith((".env", "dockerfile", "requirements"))):
                 continue
@@ -199,30 +201,54 @@ def whole(started: Started, matcher: Matcher, own: tuple[str, ...], skip: tuple[
 
 
 def _url_files(grep: tuple[bytes, bool], matcher: Matcher, own: tuple[str, ...]) -> set[str]:
-    """The files whose URLs name a catalogue host: every distinct authority is looked
-    up once, and only the files holding a known one are read afterwards."""
-    out, headed = grep
-    known = set()
-    for authority in set(_AUTHORITY.findall(out)):
-        host = text.host_of(authority.decode("utf-8", errors="replace"))
-        if host and matcher.host(host) and not text.is_own(host, own):
-            known.add(authority)
-    if not known:
+    """The files whose URLs name a catalogue service. Every distinct authority is looked
+    up once (most are no service's); only the occurrences of a candidate authority are
+    looked at one by one (its path decides when the service is known by host and path);
+    so the cost follows the tree's distinct hosts, not its lines."""
+    out, perl = grep
+    if not perl:  # without PCRE: whole lines, from git's -n -F form (rare)
+        hits = {u for path, line in ProductTree.grep_records(out, perl) for u in _URLS.findall(line)}
+        known = {u for u in hits if _known(u, matcher, own, {})}
+        return {path.decode("utf-8", errors="surrogateescape") for path, line in ProductTree.grep_records(out, perl)
+                if known.intersection(_URLS.findall(line))}
+    kinds: dict[bytes, int] = {}
+    candidates = [a for a in set(_AUTHORITIES.findall(out)) if _kind(a, matcher, own, kinds)]
+    if not candidates:
         return set()
+    # path NUL url LF path NUL url LF: a path ends at a NUL, and starts after the LF ending the url before it
+    pattern = re.compile(b"\\x00(://(?:" + b"|".join(map(re.escape, sorted(candidates, key=len, reverse=True)))
+                         + b")(?:/[^\\n]*)?)\n")
     files = set()
-    if headed:  # path, then its `://authority` lines
-        current = b""
-        for line in out.split(b"\n"):
-            if not line.startswith(b"://"):
-                current = line
-            elif line[3:] in known:
-                files.add(current)
-        return {f.decode("utf-8", errors="surrogateescape") for f in files}
-    pattern = re.compile(b"://(?:" + b"|".join(re.escape(a) for a in sorted(known, key=len, reverse=True)) + b")")
     for m in pattern.finditer(out):
-        start = out.rfind(b"\n", 0, m.start()) + 1
-        files.add(out[start:out.index(b"\0", start)])
+        if _known(m.group(1), matcher, own, kinds):
+            before = out.rfind(b"\0", 0, m.start())
+            segment = out[before + 1:m.start()]
+            files.add(segment if before < 0 else segment.split(b"\n", 1)[1])
     return {f.decode("utf-8", errors="surrogateescape") for f in files}
+
+
+def _kind(authority: bytes, matcher: Matcher, own: tuple[str, ...], kinds: dict[bytes, int]) -> int:
+    """0: no service's host; 1: a service's, whatever the path; 2: its path decides."""
+    kind = kinds.get(authority)
+    if kind is None:
+        host = text.host_of(authority.decode("utf-8", errors="replace"))
+        if not host or text.is_own(host, own):
+            kind = 0
+        else:
+            kind = 2 if host in matcher.urls else int(matcher.host(host) is not None)
+        kinds[authority] = kind
+    return kind
+
+
+def _known(url: bytes, matcher: Matcher, own: tuple[str, ...], kinds: dict[bytes, int]) -> bool:
+    kind = _kind(url[3:].split(b"/", 1)[0], matcher, own, kinds)
+    return kind == 1 or (kind == 2 and _names_service(url, matcher))
+
+
+def _names_service(url: bytes, matcher: Matcher) -> bool:
+    authority, _, path = url[3:].decode("utf-8", errors="replace").partition("/")
+    host = text.host_of(authority)
+    return bool(host and matcher.url(host, "/" + path))
 
 
 def _one(root: Path, rel: str, kind: str, real_root: str, reader: Reader, need_url: bool) -> None:

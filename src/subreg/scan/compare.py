@@ -14,16 +14,17 @@ the service it is linked to, or make a service of its own (id: the entry's id).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from subreg import escape
 from subreg import findings as fd
 from subreg.errors import InputError
 from subreg.model import Policy, Subprocessor, identity
 from subreg.registry import Registry
 from subreg.scan.catalog import Matcher, Service
-from subreg.scan.collect import Evidence, one_line
+from subreg.scan.collect import Evidence
 
 UNDECLARED = "undeclared-subprocessor"
 EARLY = "activation-before-notice"
@@ -81,12 +82,11 @@ def link(registry: Registry, catalogue: Iterable[Service]) -> Links:
         targets = _targets(sp, by_site, by_name, by_legal)
         if detect and (detect.packages or detect.domains):
             if not detect.catalog:
-                extra = Service(name=sp.name, legal_names=[sp.entity], website=sp.website, category="cloud",
-                                id=sp.id)
+                extra = Service(name=sp.name, legal_names=(sp.entity,), website=sp.website, id=sp.id)
                 links.services.setdefault(sp.id, extra)
                 targets = sorted({*targets, sp.id})
-            own.append(Service(name=sp.name, legal_names=[sp.entity], category="cloud", domains=list(detect.domains),
-                               packages={k: list(v) for k, v in detect.packages.items()},
+            own.append(Service(name=sp.name, legal_names=(sp.entity,), domains=tuple(detect.domains),
+                               packages={k: tuple(v) for k, v in detect.packages.items()},
                                id=detect.catalog or sp.id))
         for t in targets:
             links.entries.setdefault(t, []).append(sp)
@@ -131,12 +131,18 @@ def _current(sp: Subprocessor, today: dt.date) -> bool:
 def _where(evidence: list[Evidence]) -> str:
     first = evidence[0]
     more = len(evidence) - 1
-    return f"{first.kind} {first.text!r} at {one_line(first.path)}:{first.line}" + (f" and {more} more" if more else "")
+    # the path as the finding shows it (escaped, never cut at a line break)
+    return f"{first.kind} {first.text!r} at {escape.one_line(first.path)}:{first.line}" + (
+        f" and {more} more" if more else "")
 
 
 def judge(links: Links, evidence: list[Evidence], today: dt.date, whole_tree: bool,
-          policy: Policy | None = None) -> tuple[list[ScanFinding], int]:
-    """The findings, and how many used services were found declared and in effect."""
+          policy: Policy | None = None,
+          in_effect_before: Callable[[Subprocessor], bool] | None = None) -> tuple[list[ScanFinding], int]:
+    """The findings, and how many used services were found declared and in effect.
+    `in_effect_before(entry)`: whether an earlier version of a pending entry was already
+    in effect (activation.py); such an entry's pending notice is a change of a service in
+    use, not its activation."""
     from subreg.scan import stub as stubs
 
     by_service: dict[str, list[Evidence]] = {}
@@ -155,7 +161,7 @@ def judge(links: Links, evidence: list[Evidence], today: dt.date, whole_tree: bo
                                    (path, text)))
             continue
         live = [e for e in current if e.notice is None or e.notice.effective_on <= today]
-        if live:
+        if live or (in_effect_before is not None and any(in_effect_before(e) for e in current)):
             passed += 1
             continue
         entry = min(current, key=lambda e: (e.notice.effective_on if e.notice else today, e.id))

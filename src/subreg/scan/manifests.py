@@ -14,16 +14,16 @@ development and test, PrivateAssets analysers, test projects.
 
 from __future__ import annotations
 
-import configparser
 import json
 import re
-import tomllib
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from packaging.requirements import InvalidRequirement, Requirement
+if TYPE_CHECKING:  # imported where used: a scan reads the kinds of manifest its tree has
+    import xml.etree.ElementTree as ET
+
+    from packaging.requirements import Requirement
 
 
 @dataclass(frozen=True)
@@ -71,9 +71,33 @@ class _Lines:
 
 # -- Python ----------------------------------------------------------------------------
 
+class InvalidRequirement(ValueError):
+    """A requirement line that PEP 508 does not allow."""
+
+
+def _parse_requirement(spec: str) -> Requirement:
+    from packaging.requirements import InvalidRequirement as Invalid
+    from packaging.requirements import Requirement
+
+    try:
+        return Requirement(spec)
+    except Invalid as exc:
+        raise InvalidRequirement(str(exc)) from None
+
+
+# The common shape of a requirement: a name, extras, version clauses, nothing else. Its
+# name is the one packaging gives (tests/test_scan_more.py compares the two); any other
+# line (markers, URLs, odd spacing) goes to packaging, which alone decides what is valid.
+_PLAIN = re.compile(r"([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)(?:\[[A-Za-z0-9._-]+(?:,[A-Za-z0-9._-]+)*\])?"
+                    r"(?:(?:===?|~=|!=|<=?|>=?)[A-Za-z0-9.*+!_-]+(?:,(?:===?|~=|!=|<=?|>=?)[A-Za-z0-9.*+!_-]+)*)?")
+
+
 def _requirement(spec: str) -> str | None:
     """The project name of a PEP 508 requirement (None for a URL or a path)."""
-    return Requirement(spec).name
+    plain = _PLAIN.fullmatch(spec)
+    if plain:
+        return plain.group(1)
+    return _parse_requirement(spec).name
 
 
 def requirements(text: str) -> tuple[list[Dep], list[ManifestError]]:
@@ -115,7 +139,7 @@ def core_metadata(text: str) -> tuple[list[Dep], list[ManifestError]]:
             continue
         spec = raw[len("Requires-Dist:"):].strip()
         try:
-            req = Requirement(spec)
+            req = _parse_requirement(spec)
         except InvalidRequirement as exc:
             problems.append(ManifestError(f"not a requirement: {exc}", number))
             continue
@@ -127,6 +151,8 @@ def core_metadata(text: str) -> tuple[list[Dep], list[ManifestError]]:
 
 
 def _toml(text: str) -> dict[str, Any]:
+    import tomllib
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -177,6 +203,8 @@ def pipfile(text: str) -> tuple[list[Dep], list[ManifestError]]:
 
 
 def setup_cfg(text: str) -> tuple[list[Dep], list[ManifestError]]:
+    import configparser
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read_string(text)
@@ -323,6 +351,8 @@ def _xml(text: str) -> ET.Element:
     head = text[:4096].upper()
     if "<!DOCTYPE" in head or "<!ENTITY" in text.upper():
         raise ManifestError("refusing an XML document with a DTD (entities are not read)")
+    import xml.etree.ElementTree as ET
+
     try:
         return ET.fromstring(text)  # noqa: S314 - no DTD, so no entity expansion or external fetch
     except ET.ParseError as exc:

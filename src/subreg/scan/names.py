@@ -12,13 +12,12 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from packaging.utils import canonicalize_name
-
 Ecosystem = Literal["pypi", "npm", "go", "rubygems", "maven", "nuget", "cargo", "composer"]
 ECOSYSTEMS: tuple[Ecosystem, ...] = ("pypi", "npm", "go", "rubygems", "maven", "nuget", "cargo", "composer")
 SEPARATORS = "/:.-_"
 
 _GO_MAJOR = re.compile(r"/v\d+$")
+_PEP503 = re.compile(r"[-_.]+")
 _GOPKG_MAJOR = re.compile(r"\.v\d+$")
 
 
@@ -28,7 +27,7 @@ def normalise(eco: str, name: str) -> str:
     compared without case; crates.io treats `-` and `_` alike."""
     name = name.strip()
     if eco == "pypi":
-        return str(canonicalize_name(name))  # keeps a trailing `*` of a pattern
+        return _PEP503.sub("-", name).lower()  # PEP 503, as packaging's canonicalize_name; keeps a pattern's `*`
     name = name.lower()
     if eco == "go":
         if name.startswith("gopkg.in/"):

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from subreg.scan.catalog import Matcher
 
 # scheme://[userinfo@]authority; the authority runs until a path, query, quote or space.
-_URL = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]{1,15})://([^\s/\\?#\"'`<>()\[\]|,;]+)")
+_URL = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]{1,15})://([^\s/\\?#\"'`<>()\[\]|,;]+)(/[^\s\\?#\"'`<>()\[\]|,;]*)?")
+# A page for a person to read, not an API or an asset: the path ends in a page of HTML.
+_PAGE = re.compile(r"\.html?$", re.IGNORECASE)
 _HOST_TAIL = re.compile(r"[A-Za-z0-9.-]+$")
 _PORT = re.compile(r":\d*$")
 _SCHEMES = frozenset({
@@ -119,6 +121,10 @@ def code_lines(text: str, path: str, need: str = "") -> Iterator[tuple[int, str]
         if string:
             if string in line:
                 string = ""
+            elif line.lstrip().startswith("<!--"):  # HTML's comment in a template string
+                if "-->" not in line:
+                    block = "-->"
+                continue
             if need in line and len(line) <= MAX_LINE:
                 yield number, line
             continue
@@ -139,7 +145,7 @@ def code_lines(text: str, path: str, need: str = "") -> Iterator[tuple[int, str]
             if "*/" not in stripped[2:]:
                 block = "*/"
             continue
-        if "<!--" in markers and stripped.startswith("<!--"):
+        if stripped.startswith("<!--"):  # HTML's comment, in markup or in a template inside any file
             if "-->" not in stripped:
                 block = "-->"
             continue
@@ -177,14 +183,22 @@ _DOC_KEY = re.compile(
     r"(?i)(?:doc|docs|documentation|homepage|home_page|help|learn_?more|guide|tutorial|website|about|readme"
     r"|reference|more_?info|info|terms|privacy|pricing|signup|sign_up|register|support|contact)"
     r"(?:_?url|_?link|_?href|_?uri|_?page)?[\"']?\s*[:=]\s*[(\[{]?\s*[frbu]?[\"'`]$")
+# A value the code compares with (`endpoint == 'https://...'`), not one it calls.
+_COMPARED = re.compile(r"(?:==|!=)=?\s*[frbu]?[\"'`]$")
+# An example value (a form's sample or placeholder), not one the code uses.
+_EXAMPLE = re.compile(r"(?i)(?<![a-z0-9])(?:e\.g\.|examples?|samples?|placeholder)(?:_?url|_?value|_?text)?"
+                      r"[\"']?\s*[:=]\s*[(\[{]?\s*[frbu]?[\"'`]$")
 _PROSE = re.compile(r"(?i)(?:description|help|usage|example|epilog|hint|tooltip|title)"
                     r"\s*[(:=]\s*[frbu]?[\"'`][^\"'`]*$")
 
 
+_NOT_USE = (_ANCHOR, _DOC_KEY, _EXAMPLE, _PROSE, _COMPARED)
+
+
 def is_link(prefix: str) -> bool:
-    """Whether the URL that follows `prefix` (its line up to the scheme) is a link for
-    a person to follow rather than something the code talks to."""
-    return bool(_ANCHOR.search(prefix) or _DOC_KEY.search(prefix) or _PROSE.search(prefix))
+    """Whether the URL that follows `prefix` (its line up to the scheme) is not one the
+    code talks to: a link for a person to follow, an example, or a value compared with."""
+    return any(p.search(prefix) for p in _NOT_USE)
 
 
 def hosts(text: str, path: str, matcher: Matcher, own: tuple[str, ...] = ()) -> list[Hit]:
@@ -195,9 +209,10 @@ def hosts(text: str, path: str, matcher: Matcher, own: tuple[str, ...] = ()) -> 
             if m.group(1).lower() not in _SCHEMES or is_link(code[:m.start()]):
                 continue
             host = host_of(m.group(2))
-            if host is None or is_own(host, own):
+            path = m.group(3) or ""
+            if host is None or is_own(host, own) or _PAGE.search(path):
                 continue
-            sid = matcher.host(host)
+            sid = matcher.url(host, path)
             if sid:
                 out.append(Hit(number, sid, host))
     return out

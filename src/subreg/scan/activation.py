@@ -1,0 +1,62 @@
+"""Whether a service the code uses was already in effect before its pending notice.
+
+`activation-before-notice` is for a service whose use would begin before customers had
+their notice period: an entry that is new (no earlier version in the registry's
+history) or whose every earlier version was itself still waiting for its notice. An
+entry long in use whose pending notice announces a *material change* (a new location,
+a wider purpose) was used legitimately before that notice: the code using it is not
+an activation, and the change's own notice is the gate's business, not the scan's.
+
+The compliance repository's git history tells them apart: every committed version of
+`registry/<id>.yaml` is read (one `git log`, one `cat-file` stream, each blob parsed
+once, by history.Reader), and the entry counts as in effect before when one of them
+was in effect on the scan's day: no notice (a baseline entry) or a notice whose
+`effective_on` has come, and not retired. Without git, or without a commit, nothing
+can be shown to have been in effect: the entry counts as new. A shallow clone cannot
+show it either, and stops with the message of every history-dependent command.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from subreg import history
+from subreg import registry as reg
+from subreg.errors import InputError
+from subreg.gitrepo import ZERO
+from subreg.model import Subprocessor
+from subreg.project import Project
+
+
+def _in_effect(sp: Subprocessor, today: dt.date) -> bool:
+    live = sp.notice is None or sp.notice.effective_on <= today
+    return live and (sp.retired_on is None or sp.retired_on > today)
+
+
+class Earlier:
+    """Answers `in_effect_before(entry)` for the entries of one compliance repo."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._cache: dict[str, bool] = {}
+
+    def in_effect_before(self, sp: Subprocessor) -> bool:
+        if sp.id not in self._cache:
+            self._cache[sp.id] = self._look(sp)
+        return self._cache[sp.id]
+
+    def _look(self, sp: Subprocessor) -> bool:
+        try:
+            git = self.project.git
+        except InputError:  # not a git repository
+            return False
+        if git.head() is None:
+            return False
+        git.require_full_history()
+        path = f"{reg.FOLDER}/{sp.id}.yaml"
+        pairs = [(ch.new_sha, ch.path) for c in git.log(["HEAD"], "", paths=[path]) for ch in c.changes
+                 if ch.path == path and ch.new_sha != ZERO]
+        reader = history.Reader(git)
+        reader.load(pairs)
+        today = self.project.today
+        return any(v is not None and _in_effect(v, today) for v in (reader.get(sha, p) for sha, p in pairs))
