@@ -22,6 +22,18 @@ Fixtures (the API of custom checks):
 
 A failing assertion is a finding; its check id is the test name without `test_`, with
 dashes for underscores. `@pytest.mark.severity("warning")` makes failures warnings.
+
+Under `subreg check` and `subreg audit` (speed, issue 17): a check whose fixtures are
+all subreg's (directly or through other fixtures) is one pytest item, whose call runs
+the function once per entry in scope (and per change) in a plain loop (batch.py): each
+entry's failure is its own finding, with the same check id, subprocessor, path, line,
+message, severity and waivers as one item per entry gave, and each pass is counted.
+`pytest.skip()` skips that entry; marks (`severity`, `skip`, `skipif`, `xfail`) apply
+as they do to each item. A check that needs anything else keeps one pytest item per
+entry, with pytest's semantics: a fixture of its own (in its module or a conftest.py),
+which may depend on `subprocessor` and is then set up for each entry; pytest's
+fixtures (`tmp_path`, `monkeypatch`...); `parametrize`; an autouse fixture; an async
+function. Plain `pytest checks/` always has one item per entry.
 """
 
 from __future__ import annotations
