@@ -373,12 +373,21 @@ def _defaults() -> dict[str, Any]:
     return data
 
 
+@cache
+def _gdpr_adequate() -> tuple[str, ...]:
+    # the places of data/laws/gdpr.yaml read as data: subreg.laws validates that file whole
+    # (where its transfer rules are used), which a policy's default need not wait for
+    # (tests/test_laws.py keeps both readings equal)
+    path = _DEFAULTS_FILE.with_name("laws") / "gdpr.yaml"
+    data = yamlio.loads(path.read_bytes(), str(path), marks=False).data
+    home = [str(p) for p in data["home"]["places"] if p != "EU"]
+    return (*home, *(str(item["place"]) for item in data["adequacy"]))
+
+
 def _default_adequacy() -> list[str]:
     """SPEC 3's default `adequate_countries`: the EEA and the countries of the European
     Commission's adequacy decisions in force, from data/laws/gdpr.yaml (without US)."""
-    from subreg import laws  # laws reads its files with this module's types
-
-    return laws.gdpr_adequate_default()
+    return list(_gdpr_adequate())
 
 
 MaterialField = Literal[
