@@ -253,3 +253,22 @@ def test_severity_of_a_built_in_style_function() -> None:
     module.pytestmark = Mark("severity", "warning")
     assert runner._severity(func, module) == "warning"
     assert runner._severity(Owner(), Owner()) == "error"
+
+
+def test_the_built_in_checks_run_without_pytest(three: Repo) -> None:
+    """Without custom checks, `subreg check` never imports pytest (its import alone cost
+    as much as the pull-request check's own work); with them, pytest runs them."""
+    import subprocess
+
+    from conftest import INSTALLED_BIN, clean_env
+
+    probe = ("import sys\nfrom subreg.cli import main\n"
+             f"code = main(['--repo', {str(three.path)!r}, '--today', {TODAY!r}, 'check', '--all'])\n"
+             "print(code, '_pytest' in sys.modules)\n")
+    proc = subprocess.run([str(INSTALLED_BIN / "python"), "-c", probe], capture_output=True, text=True,
+                          env=clean_env(), check=False)
+    assert proc.stdout.splitlines()[-1] == "0 False", proc.stdout + proc.stderr
+    three.write("checks/test_own.py", "def test_own(subprocessor):\n    pass\n")
+    proc = subprocess.run([str(INSTALLED_BIN / "python"), "-c", probe], capture_output=True, text=True,
+                          env=clean_env(), check=False)
+    assert proc.stdout.splitlines()[-1] == "0 True", proc.stdout + proc.stderr
