@@ -254,3 +254,25 @@ def test_the_plain_requirement_shape_names_what_packaging_names(line: str) -> No
                                   "-e .", "pkg[", "pkg==", "_pkg", "pkg-"])
 def test_other_requirement_lines_go_to_packaging(line: str) -> None:
     assert manifests._PLAIN.fullmatch(line) is None
+
+
+def _every_line(source: str, path: str) -> list[tuple[int, str]]:
+    """code_lines() reading every line, kept to the lines holding a URL: what the
+    fast path (only the lines holding a URL or a comment token) must give."""
+    lines = source.split("\n")
+    return [(n, code) for n, code in text.code_lines(source, path, "") if "://" in lines[n - 1]]
+
+
+@pytest.mark.parametrize("path", ["app.py", "app.js", "page.html", "tool.rb", "run.sh", "style.css", "Makefile"])
+def test_url_lines_fast_path_equals_reading_every_line(path: str) -> None:
+    import random
+
+    pieces = ['x = "https://api.stripe.com/v1"', "# https://hooks.slack.com/a", "/* https://api.sendgrid.com",
+              "*/ u = 'https://api.openai.com'", '"""', "'''", 'd = """https://o1.ingest.sentry.io/1',
+              "<!-- https://cdn.example.com -->", "<!--", "--> https://api.stripe.com/v2", "=begin", "=end",
+              "  * https://api.mixpanel.com", "  =begin", "plain code line", "", "// https://api.stripe.com/v3",
+              "s = 'a' + \"https://api.stripe.com/v4\"  # https://x.example", "  b'''https://hooks.slack.com/b", "-->", "end */", 'x = 1 """', "e = 2 '''"]
+    rng = random.Random(17)
+    for _ in range(400):
+        source = "\n".join(rng.choice(pieces) for _ in range(rng.randint(1, 14)))
+        assert list(text.code_lines(source, path, "://")) == _every_line(source, path), source

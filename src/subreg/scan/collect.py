@@ -219,8 +219,13 @@ def _url_files(grep: tuple[bytes, bool], matcher: Matcher, own: tuple[str, ...])
     pattern = re.compile(b"\\x00(://(?:" + b"|".join(map(re.escape, sorted(candidates, key=len, reverse=True)))
                          + b")(?:/[^\\n]*)?)\n")
     files = set()
+    looked_up: dict[bytes, bool] = {}  # a URL is looked up once however often the tree holds it
     for m in pattern.finditer(out):
-        if _known(m.group(1), matcher, own, kinds):
+        url = m.group(1)
+        hit = looked_up.get(url)
+        if hit is None:
+            hit = looked_up[url] = _known(url, matcher, own, kinds)
+        if hit:
             before = out.rfind(b"\0", 0, m.start())
             segment = out[before + 1:m.start()]
             files.add(segment if before < 0 else segment.split(b"\n", 1)[1])

@@ -113,7 +113,7 @@ def code_lines(text: str, path: str, need: str = "") -> Iterator[tuple[int, str]
     slash = ext in _SLASH
     block = ""  # the closing token of the block comment or docstring we are in
     string = ""  # the closing token of a triple-quoted value that spans lines (Python)
-    for number, line in enumerate(text.split("\n"), 1):
+    for number, line in _lines(text, need):
         if block:
             if block in line:
                 block = ""
@@ -156,6 +156,31 @@ def code_lines(text: str, path: str, need: str = "") -> Iterator[tuple[int, str]
             continue
         cut = _comment_start(line, markers)
         yield number, line if cut < 0 else line[:cut]
+
+
+# What can matter on a line when looking for URLs: a URL, or a token that opens or
+# closes a comment, a docstring or a string spanning lines. Any other line is passed
+# over whatever the state, so only these lines need be looked at.
+_TOKENS = re.compile(r"://|/\*|\*/|<!--|-->|\"\"\"|\'\'\'|=begin|=end")
+
+
+def _lines(text: str, need: str) -> Iterator[tuple[int, str]]:
+    """(number, line) of the lines code_lines() must look at: all of them, or, when
+    looking for URLs, those holding a URL or a comment token (found at C speed)."""
+    if need != "://":
+        yield from enumerate(text.split("\n"), 1)
+        return
+    number, pos, end = 1, 0, -1
+    for m in _TOKENS.finditer(text):
+        if m.start() <= end:
+            continue  # a further token on the line just given
+        number += text.count("\n", pos, m.start())
+        start = text.rfind("\n", 0, m.start()) + 1
+        end = text.find("\n", m.start())
+        if end < 0:
+            end = len(text)
+        pos = start
+        yield number, text[start:end]
 
 
 def host_of(authority: str) -> str | None:
