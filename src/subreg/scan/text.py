@@ -220,15 +220,15 @@ def hosts(text: str, path: str, matcher: Matcher, own: tuple[str, ...] = (), bun
     for number, code in code_lines(text, path, "://", long_lines=bundle):
         long = len(code) > MAX_LINE
         for m in _URL.finditer(code):
-            before = code[max(0, m.start() - LINK_WINDOW):m.start()] if long else code[:m.start()]
-            if m.group(1).lower() not in _SCHEMES or is_link(before):
+            if m.group(1).lower() not in _SCHEMES:
                 continue
             host = host_of(m.group(2))
             path = m.group(3) or ""
             if host is None or is_own(host, own) or _PAGE.search(path):
                 continue
             sid = matcher.url(host, path)
-            if sid:
+            before = code[max(0, m.start() - LINK_WINDOW):m.start()] if long else code[:m.start()]
+            if sid and not is_link(before):  # the costlier test last, for catalogue URLs only
                 out.append(Hit(number, sid, host, m.start()))
     return out
 
