@@ -41,7 +41,7 @@ CATEGORIES = (
     "cloud", "hosting", "cdn", "database", "storage", "email", "sms", "messaging", "video",
     "payments", "ai", "analytics", "feature-flags", "monitoring", "support", "crm", "marketing",
     "enrichment", "scheduling", "esign", "auth", "media", "search", "collaboration", "devtools",
-    "automation", "maps", "security", "identity", "shipping", "cms",
+    "automation", "maps", "security", "identity", "shipping", "cms", "translation", "banking", "scraping",
 )
 _LISTS = ("legal_names", "aliases", "domains", "hosts", "urls", "terraform", "env")
 

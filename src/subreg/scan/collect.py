@@ -27,10 +27,12 @@ from subreg.errors import InputError
 from subreg.gitrepo import ProductTree
 from subreg.scan import manifests, names, paths, text
 from subreg.scan.begin import Started, git_of
+from subreg.scan.built import Built
 from subreg.scan.catalog import Matcher
 
 MAX_FILE = 2 * 1024 * 1024  # larger files are data, bundles or generated code
 MANIFEST_KINDS = frozenset(manifests.PARSERS)
+CODE_KINDS = frozenset({"source", "bundle"})  # files read for URLs only
 
 
 @dataclass(frozen=True, order=True)
@@ -86,6 +88,7 @@ class Reader:
     matcher: Matcher
     own: tuple[str, ...]
     out: Collected
+    built: Built | _HeadSources | None = None  # places a bundle's URLs in its sources
 
     def text(self, rel: str, data: bytes, kind: str) -> str | None:
         if b"\0" in data[:8192]:
@@ -116,7 +119,11 @@ class Reader:
             found += [Evidence(rel, h.line, h.service, "env", h.text) for h in text.env_names(content, rel, m)]
         elif kind == "terraform":
             found += [Evidence(rel, h.line, h.service, "terraform", h.text) for h in text.terraform(content, rel, m)]
-        found += [Evidence(rel, h.line, h.service, "host", h.text) for h in text.hosts(content, rel, m, self.own)]
+        hits = text.hosts(content, rel, m, self.own, bundle=kind == "bundle")
+        if kind == "bundle" and self.built is not None:
+            built = self.built
+            hits = [h for h in hits if not built.bundled(rel, h.line, h.column)]
+        found += [Evidence(rel, h.line, h.service, "host", h.text) for h in hits]
         return found
 
 
@@ -124,8 +131,9 @@ def _skipped(rel: str, skip: tuple[str, ...]) -> bool:
     return any(rel == s or rel.startswith(s + "/") for s in skip)
 
 
-def _read(root: Path, rel: str, real_root: str) -> bytes | str:
-    """The bytes of a regular file inside root, or why not (symlinks are not followed)."""
+def _read(root: Path, rel: str, real_root: str, limit: int = MAX_FILE, partial: bool = False) -> bytes | str:
+    """The bytes of a regular file inside root, or why not (symlinks are not followed);
+    `partial`: the first `limit` bytes of a larger file, else it is refused."""
     full = os.path.join(root, rel)
     try:
         fd = os.open(full, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
@@ -135,12 +143,12 @@ def _read(root: Path, rel: str, real_root: str) -> bytes | str:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             return "not a regular file"
-        if st.st_size > MAX_FILE:
-            return f"file is {st.st_size:,} bytes; the limit is {MAX_FILE:,}"
+        if st.st_size > limit and not partial:
+            return f"file is {st.st_size:,} bytes; the limit is {limit:,}"
         if not _inside(os.path.dirname(full), real_root):
             return "lies outside SOURCE (through a symlinked folder); not read"
         with os.fdopen(fd, "rb", closefd=False) as fh:
-            return fh.read(MAX_FILE + 1)
+            return fh.read(limit if partial else limit + 1)
     finally:
         os.close(fd)
 
@@ -148,6 +156,12 @@ def _read(root: Path, rel: str, real_root: str) -> bytes | str:
 @functools.lru_cache(maxsize=4096)
 def _inside(folder: str, real_root: str) -> bool:
     return (os.path.realpath(folder) + os.sep).startswith(real_root)
+
+
+def _head(root: Path, rel: str, size: int) -> bytes | None:
+    """The first `size` bytes of a regular file inside root (for built.py), or None."""
+    data = _read(root, rel, os.path.realpath(root) + os.sep, limit=size, partial=True)
+    return data if isinstance(data, bytes) else None
 
 
 def _walk(root: Path) -> Iterable[str]:
@@ -173,26 +187,33 @@ def whole(started: Started, matcher: Matcher, own: tuple[str, ...], skip: tuple[
     reader = Reader(matcher, own, out)
     root, git, grep = started.root, started.git, started.grep
     real_root = os.path.realpath(root) + os.sep
+    def head(rel: str, size: int) -> bytes | None:
+        return _head(root, rel, size)
+
     if git is None or grep is None:
-        for rel in _walk(root):
-            kind = paths.kind(rel)
+        listed = list(_walk(root))
+        built = reader.built = Built(listed, head)
+        for rel in listed:
+            kind = paths.kind(rel, built)
             if kind is not None and not _skipped(rel, skip):
-                _one(root, rel, kind, real_root, reader, need_url=kind == "source")
+                _one(root, rel, kind, real_root, reader, need_url=kind in CODE_KINDS)
         out.evidence.sort()
         return out
     tree = ProductTree(git)
     try:
-        for rel in tree.files(started.listing):
+        listed = tree.files(started.listing)
+        built = reader.built = Built(listed, head)
+        for rel in listed:
             low = rel.rsplit("/", 1)[-1].lower()
             if not (low.endswith(_LISTED) or low.startswith((".env", "dockerfile", "requirements"))):
                 continue
-            kind = paths.kind(rel)
-            if kind is not None and kind != "source" and not _skipped(rel, skip):
+            kind = paths.kind(rel, built)
+            if kind is not None and kind not in CODE_KINDS and not _skipped(rel, skip):
                 _one(root, rel, kind, real_root, reader, need_url=False)
         seen = {e.path for e in out.evidence} | {w.path for w in out.warnings}
         for rel in sorted(_url_files(tree.grep_output(grep), matcher, own)):
-            kind = paths.kind(rel)
-            if kind == "source" and rel not in seen and not _skipped(rel, skip):
+            kind = paths.kind(rel, built)
+            if kind in CODE_KINDS and rel not in seen and not _skipped(rel, skip):
                 _one(root, rel, kind, real_root, reader, need_url=True)
     finally:
         git.close()
@@ -259,7 +280,7 @@ def _names_service(url: bytes, matcher: Matcher) -> bool:
 def _one(root: Path, rel: str, kind: str, real_root: str, reader: Reader, need_url: bool) -> None:
     data = _read(root, rel, real_root)
     if isinstance(data, str):
-        if kind != "source":
+        if kind not in CODE_KINDS:
             reader.out.warnings.append(ScanWarning(rel, 1, data))
         return
     if need_url and b"://" not in data:
@@ -284,8 +305,9 @@ def change(root: Path, base: str, matcher: Matcher, own: tuple[str, ...], skip: 
         out = Collected(scope=f"{base}..HEAD", base=start, head=head)
         reader = Reader(matcher, own, out)
         picked = []
+        sources = reader.built = _HeadSources(tree, head)
         for c in tree.changes(start, head):
-            kind = paths.kind(c.path)
+            kind = paths.kind(c.path, sources)
             regular = c.new_mode in ("100644", "100755")  # not a symlink or a submodule
             if c.status not in "AMT" or kind is None or not regular or _skipped(c.path, skip):
                 continue
@@ -321,6 +343,42 @@ def change(root: Path, base: str, matcher: Matcher, own: tuple[str, ...], skip: 
         return out
     finally:
         git.close()
+
+
+class _HeadSources:
+    """built.Built over HEAD's tree, listed only when the change touches build output
+    (so that a pull-request scan still grows with the change, not the tree)."""
+
+    MAX_BLOB = 16 * 1024 * 1024
+
+    def __init__(self, tree: ProductTree, head: str) -> None:
+        self.tree, self.head = tree, head
+        self._built: Built | None = None
+        self._sizes: dict[str, tuple[str, int]] = {}
+
+    def generated(self, folder: str) -> bool:
+        return self._tree().generated(folder)
+
+    def bundled(self, rel: str, line: int, column: int) -> bool:
+        return self._tree().bundled(rel, line, column)
+
+    def _tree(self) -> Built:
+        if self._built is None:
+            out = self.tree.run(["ls-tree", "-r", "-z", "-l", "--end-of-options", self.head], "git ls-tree failed")
+            for rec in out.split(b"\0"):
+                meta, _, path = rec.partition(b"\t")
+                fields = meta.split()
+                if len(fields) == 4 and fields[1] == b"blob":
+                    size = int(fields[3]) if fields[3].isdigit() else 0
+                    self._sizes[path.decode("utf-8", errors="surrogateescape")] = (fields[2].decode(), size)
+            self._built = Built(self._sizes, self._blob)
+        return self._built
+
+    def _blob(self, rel: str, size: int) -> bytes | None:
+        sha, length = self._sizes.get(rel, ("", 0))
+        if not sha or length > self.MAX_BLOB:
+            return None
+        return dict(self.tree.git.blobs.read_many([sha])).get(sha, b"")[:size]
 
 
 def _name(d: manifests.Dep) -> tuple[str, str]:

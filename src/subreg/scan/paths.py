@@ -1,15 +1,22 @@
 """Which files of a product tree are evidence, and of what kind.
 
-Not evidence: tests, documentation, examples, vendored and generated code, build
-output, lock files, CI configuration, public-suffix lists, and the compliance repo's
-own files when it sits inside SOURCE. A folder is excluded by its name at any depth, so
-the walk can skip it whole.
+Not evidence: tests, documentation, examples, vendored and generated code, lock
+files, CI configuration, public-suffix lists, and the compliance repo's own files when
+it sits inside SOURCE. A folder is excluded by its name at any depth, so the walk can
+skip it whole; a build folder (`BUILD_DIRS`) and a content-hashed bundle are excluded
+only when the tree holds the sources they were built from (`built.py`: otherwise they
+are the product's only code, kind `bundle`).
 """
 
 from __future__ import annotations
 
 import fnmatch
 import re
+from typing import Protocol
+
+
+class Sources(Protocol):
+    def generated(self, folder: str) -> bool: ...
 
 # Folders that are never product runtime code.
 EXCLUDED_DIRS = frozenset({
@@ -17,14 +24,16 @@ EXCLUDED_DIRS = frozenset({
     "third_party", "third-party", "thirdparty", "external", "site-packages", ".venv", "venv", "env",
     ".tox", ".nox", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".cache", ".next",
     ".nuxt", ".svelte-kit", ".output", ".turbo", ".parcel-cache", ".terraform", ".gradle", ".idea",
-    ".vscode", "dist", "build", "out", "target", "bin", "obj", "coverage", "htmlcov", "public-suffix",
+    ".vscode", "target", "bin", "obj", "coverage", "htmlcov", "public-suffix",
     "test", "tests", "testing", "__tests__", "__test__", "spec", "specs", "e2e", "cypress", "playwright",
     "fixtures", "__fixtures__", "__mocks__", "mocks", "mock", "testdata", "test-data", "test_data",
     "docs", "doc", "documentation", "examples", "example", "samples", "sample", "demo", "demos",
     "benchmarks", "bench", "stories", ".storybook", "storybook", "generated", "__generated__",
     "gen", ".github", ".gitlab", ".circleci", ".buildkite", ".devcontainer", "locale", "locales",
-    "i18n", "migrations", "built", "immutable", "static-build", "static_build",
+    "i18n", "migrations",
 })
+# Folders of build output: generated code when the tree holds its sources, else the product's code.
+BUILD_DIRS = frozenset({"dist", "build", "built", "out", "immutable", "static-build", "static_build"})
 
 LOCK_FILES = frozenset({
     "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lockb", "bun.lock",
@@ -40,12 +49,16 @@ LISTS = ("public_suffix_list.dat", "effective_tld_names.dat", "public-suffix-lis
 _DOC_SUFFIXES = (".md", ".markdown", ".rst", ".adoc", ".asciidoc", ".txt", ".rtf", ".tex", ".ipynb",
                  ".org", ".pod", ".man", ".1", ".csv", ".tsv", ".log", ".po", ".pot", ".mo", ".xlf",
                  ".snap", ".svg", ".map", ".lock", ".sum", ".patch", ".diff")
+_CODE_SUFFIXES = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".py", ".go", ".rb", ".php", ".java", ".kt", ".cs",
+                  ".rs", ".vue", ".svelte", ".ex", ".exs", ".scala", ".swift", ".dart")
 _GENERATED = re.compile(
     r"(\.min\.(js|css|mjs)|[.-]bundle\.js|\.chunk\.js|\.pb\.go|_pb2(_grpc)?\.pyi?|\.pb\.(cc|h)"
     r"|\.generated\.\w+|\.g\.(dart|cs)|\.designer\.cs|_generated\.\w+|\.d\.ts)$"
 )
 # A bundler's content-hashed output file: `app.3f9a1c0d2b4e6f80.js`, `chunk-Ct5XQNSj.js`.
 _HASHED = re.compile(r"[.-]([0-9a-f]{16,}|(?=[A-Za-z0-9_]*[0-9])(?=[A-Za-z0-9_]*[A-Z])[A-Za-z0-9_]{8})\.(m?js|css)$")
+# A bundle of third-party code (`vendor-C_LwJMwU.js`, `vendors~main.js`, `chunk-vendors.js`): vendored code.
+_VENDOR_CHUNK = re.compile(r"^(?=.*\.(m?js|css)$)(.*[.~_-])?vendors?(?=[.~_-])", re.IGNORECASE)
 # Build and developer tooling (a framework's runtime config, such as next.config.js, is kept).
 _TOOLING = re.compile(r"^(gulpfile|gruntfile|webpack|rollup|vitest|babel|jest|karma|eslint|prettier|stylelint"
                       r"|postcss|tailwind|tsup|esbuild|playwright|cypress|storybook)"
@@ -77,12 +90,24 @@ _ENV_FILE = re.compile(r"^(\.env(\..*)?|.*\.env|env\.(example|sample|template|di
 
 
 def excluded_dir(name: str) -> bool:
+    """A folder never worth descending into (build folders are decided per tree)."""
     return name.lower() in EXCLUDED_DIRS
 
 
-def kind(rel: str) -> str | None:
+def build_root(rel: str) -> str | None:
+    """The outermost build folder that holds this file, or None."""
+    parts = rel.split("/")[:-1]
+    for i, p in enumerate(parts):
+        if p.lower() in BUILD_DIRS:
+            return "/".join(parts[:i + 1])
+    return None
+
+
+def kind(rel: str, sources: Sources | None = None) -> str | None:
     """What a file of SOURCE (a `/`-separated relative path) is evidence of: a manifest
-    kind, `requirements`, `env`, `deploy`, `terraform`, `source`, or None (not evidence)."""
+    kind, `requirements`, `env`, `deploy`, `terraform`, `source`, `bundle` (build output
+    that is the product's only code), or None (not evidence). Without `sources`, build
+    output is taken as generated from sources the tree holds."""
     parts = rel.split("/")
     if parts[-1] in ("PKG-INFO", "METADATA"):  # a built Python package's core metadata
         dirs = parts[:-1]
@@ -90,6 +115,17 @@ def kind(rel: str) -> str | None:
         return "metadata" if built and not any(p.lower() in EXCLUDED_DIRS for p in dirs) else None
     if any(p.lower() in EXCLUDED_DIRS or p.endswith((".dist-info", ".egg-info")) for p in parts[:-1]):
         return None
+    root = build_root(rel)
+    if root is not None and (sources is None or sources.generated(root)):
+        return None
+    found = _kind(parts)
+    if found == "source" and _HASHED.search(parts[-1]):
+        folder = "/".join(parts[:-1])
+        return None if sources is None or sources.generated(folder) else "bundle"
+    return "bundle" if found == "source" and root is not None else found
+
+
+def _kind(parts: list[str]) -> str | None:
     name = parts[-1]
     low = name.lower()
     if low in LOCK_FILES or low.endswith(".lock"):
@@ -107,9 +143,10 @@ def kind(rel: str) -> str | None:
         return "env"
     if low.endswith(".tf"):
         return "terraform"
-    if _TEST_FILE.search(name) or _NOTICES.match(low) or low.endswith(_DOC_SUFFIXES) or _GENERATED.search(low):
+    notice = _NOTICES.match(low) and not low.endswith(_CODE_SUFFIXES)  # changelog.js is code
+    if _TEST_FILE.search(name) or notice or low.endswith(_DOC_SUFFIXES) or _GENERATED.search(low):
         return None
-    if _HASHED.search(name) or _TOOLING.match(low):
+    if _TOOLING.match(low) or _VENDOR_CHUNK.search(low):
         return None
     if any(fnmatch.fnmatch(low, pattern) for pattern in LISTS):
         return None

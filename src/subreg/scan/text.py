@@ -51,6 +51,7 @@ class Hit:
     line: int
     service: str
     text: str  # what was found: a host, a variable, a provider source
+    column: int = 0  # of a URL: where its scheme starts on the line
 
 
 def _ext(path: str) -> str:
@@ -104,9 +105,11 @@ def _comment_start(line: str, markers: tuple[str, ...]) -> int:
     return -1
 
 
-def code_lines(text: str, path: str, need: str = "") -> Iterator[tuple[int, str]]:
+def code_lines(text: str, path: str, need: str = "", long_lines: bool = False) -> Iterator[tuple[int, str]]:
     """(number, code) for every line that holds `need`, with comments and docstrings
-    left out (every line is still read, for the state of block comments)."""
+    left out (every line is still read, for the state of block comments). A line over
+    MAX_LINE is minified code: skipped, or with `long_lines` (a bundle that is the
+    product's only code) given whole, since minified code has no line comments."""
     ext = _ext(path)
     markers = _markers(ext)
     python = ext in ("py", "pyi")
@@ -129,7 +132,11 @@ def code_lines(text: str, path: str, need: str = "") -> Iterator[tuple[int, str]
                 yield number, line
             continue
         stripped = line.strip()
-        if not stripped or len(line) > MAX_LINE:
+        if len(line) > MAX_LINE:
+            if long_lines and need in line:
+                yield number, line
+            continue
+        if not stripped:
             continue
         if python:
             bare = stripped.lstrip("rRbBuUfF")
@@ -203,7 +210,8 @@ def is_own(host: str, own: tuple[str, ...]) -> bool:
 
 # A link for people to follow, not a service the code calls: an HTML/JSX anchor, a
 # Markdown link, a value under a documentation-like key, text of a help or description.
-_ANCHOR = re.compile(r"<a\s[^<>]*$|\]\($", re.IGNORECASE)
+# An anchor compiled by a framework (`jsx("a", {href: "..."})`, Vue's `h("a", {href: ...})`) is one too.
+_ANCHOR = re.compile(r"<a\s[^<>]*$|\]\($|[\"'`]a[\"'`]\s*,\s*\{[^{}]*\bhref\s*:\s*[\"'`]$", re.IGNORECASE)
 _DOC_KEY = re.compile(
     r"(?i)(?:doc|docs|documentation|homepage|home_page|help|learn_?more|guide|tutorial|website|about|readme"
     r"|reference|more_?info|info|terms|privacy|pricing|signup|sign_up|register|support|contact)"
@@ -226,20 +234,27 @@ def is_link(prefix: str) -> bool:
     return any(p.search(prefix) for p in _NOT_USE)
 
 
-def hosts(text: str, path: str, matcher: Matcher, own: tuple[str, ...] = ()) -> list[Hit]:
-    """URL hosts of the catalogue in the code of a source file."""
+LINK_WINDOW = 300  # what of a long line before a URL is read to tell a link
+
+
+def hosts(text: str, path: str, matcher: Matcher, own: tuple[str, ...] = (), bundle: bool = False) -> list[Hit]:
+    """URL hosts of the catalogue in the code of a source file; in a `bundle` (built
+    output that is the product's only code), in its minified lines too: hosts only,
+    each judged by what precedes it on its line, never a package name."""
     out = []
-    for number, code in code_lines(text, path, "://"):
+    for number, code in code_lines(text, path, "://", long_lines=bundle):
+        long = len(code) > MAX_LINE
         for m in _URL.finditer(code):
-            if m.group(1).lower() not in _SCHEMES or is_link(code[:m.start()]):
+            if m.group(1).lower() not in _SCHEMES:
                 continue
             host = host_of(m.group(2))
             path = m.group(3) or ""
             if host is None or is_own(host, own) or _PAGE.search(path):
                 continue
             sid = matcher.url(host, path)
-            if sid:
-                out.append(Hit(number, sid, host))
+            before = code[max(0, m.start() - LINK_WINDOW):m.start()] if long else code[:m.start()]
+            if sid and not is_link(before):  # the costlier test last, for catalogue URLs only
+                out.append(Hit(number, sid, host, m.start()))
     return out
 
 
