@@ -56,8 +56,8 @@ browser:
 	@sh scripts/ensure-axe
 
 ## bench: generated repositories, timed against their floors (a benchmark, not a test)
-bench: $(STAMP)
-	$(BIN)/python bench/run.py
+bench: wheel-venv
+	$(WHEEL_VENV)/bin/python bench/run.py
 
 ## reference: regenerate the checks section of docs/reference.md from the checks' docstrings
 reference: $(STAMP)

@@ -137,6 +137,8 @@ def test_a_refused_recipient_is_counted_and_listed_by_line(cli: Any, drafted: tu
         res = send(cli, repo, drafts, people, smtp.address)
         assert [m.recipients for m in smtp.received] == [["ana@client-a.example"], ["cid@client-c.example"]]
     assert res.code == 1
+    # the counts are of the messages accepted (bob's French one was refused)
+    assert res.out.splitlines()[0].endswith(f"2 message(s) accepted by {smtp.address} (en 2), 1 refused")
     assert res.err.splitlines() == [
         f"{people}:3: bob@client-b.example: refused by the server (550 5.1.1 <recipient>: recipient address "
         "rejected: user unknown)",
@@ -150,6 +152,7 @@ def test_a_refused_recipient_is_counted_and_listed_by_line(cli: Any, drafted: tu
         res = send(cli, repo, drafts, people, smtp.address)
         assert [m.recipients for m in smtp.received] == [["bob@client-b.example"]]
     assert res.code == 0, res.err
+    assert res.out.splitlines()[0].endswith(f"1 message(s) accepted by {smtp.address} (fr 1), 0 refused")
     [text] = records(repo).values()
     assert "languages: {en: 2, fr: 1}\n" in text and "refused: 0\n" in text
 

@@ -106,7 +106,9 @@ def send(opts: Options, source: Path, recipients_file: Path, smtp: str, starttls
            for r, reply in run.refused]
     if rec is not None:
         write_atomic(folder / rec[0], rec[1])
-    out = [f"{what}: {run.accepted} message(s) accepted by {srv.shown} ({plan or 'none to send'}), "
+    sent = ", ".join(f"{lang} {n}" for lang in languages
+                     if (n := sum(r.language == lang and journal.accepted(r.address) for r in todo)))
+    out = [f"{what}: {run.accepted} message(s) accepted by {srv.shown} ({sent or 'none' if todo else 'none to send'}), "
            f"{len(run.refused)} refused"]
     if len(todo) < len(people):
         out.append(f"already sent before (journal {journal.path}): {len(people) - len(todo)}")
