@@ -132,3 +132,22 @@ def test_detect_never_reaches_what_publish_writes(cli: Any, repo: Repo, tmp_path
     doc = __import__("json").loads((out / "subprocessors.json").read_text(encoding="utf-8"))
     mixpanel = next(s for s in doc["subprocessors"] if s["id"] == "mixpanel")
     assert "detect" not in mixpanel and mixpanel["name"] == "Mixpanel"
+
+
+def test_pending_entries_are_told_apart_in_one_look(run: Any, repo: Repo, tmp_path: Path, monkeypatch: Any) -> None:
+    """Two pending entries of one scan: Stripe's material change (in use before) is not
+    an activation, Mixpanel's addition is; the same when the history of the folder is
+    read instead of each file's (many pending entries)."""
+    from subreg.scan import activation
+
+    repo.put("stripe", **STRIPE)
+    repo.put("sentry", **SENTRY)
+    repo.commit("2026-01-10", "baseline")
+    repo.put("stripe", **{**STRIPE, "locations": ["US", "IE"]}, **PENDING)
+    repo.put("mixpanel", **MIXPANEL, **PENDING)
+    repo.commit("2026-11-20", "stripe: a new location; mixpanel: added, both announced")
+    product = tree(tmp_path / "shop", PRODUCT)
+    for limit in (activation.MAX_PATHS, 1):
+        monkeypatch.setattr(activation, "MAX_PATHS", limit)
+        assert findings(run, repo.path, product, "2026-12-19") == (1, [("activation-before-notice", "mixpanel")])
+        assert findings(run, repo.path, product, "2026-12-20") == (0, [])

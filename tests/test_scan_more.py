@@ -276,3 +276,28 @@ def test_url_lines_fast_path_equals_reading_every_line(path: str) -> None:
     for _ in range(400):
         source = "\n".join(rng.choice(pieces) for _ in range(rng.randint(1, 14)))
         assert list(text.code_lines(source, path, "://")) == _every_line(source, path), source
+
+
+def test_doc_key_from_the_end_equals_the_search() -> None:
+    """text.doc_key reads a prefix from its end; it must say what _DOC_KEY.search says."""
+    import random
+
+    tokens = ["docs", "documentation", "help", "website", "_url", "url", "_link", "_page", "Href", "DOC", "x", " ",
+              "  ", "\t", "\u00a0", "\u2003", ":", "=", "==", "(", "[", "{", "f", "R", "b", "u", "e", "\"", "'", "`",
+              "const ", "a", "privacy", "_", "signup", "learnMore", "learn_more", "terms", "k"]
+    rng = random.Random(5)
+    checked = {True: 0, False: 0}
+    for _ in range(20000):
+        prefix = "".join(rng.choice(tokens) for _ in range(rng.randint(0, 12)))
+        if rng.random() < 0.5:  # shaped like a key and its value, each part maybe missing or doubled
+            parts = [rng.choice(["docs", "Help", "x", "guide", "readme"]), rng.choice(["", "_url", "Link", "_uri"]),
+                     rng.choice(["", "\"", "'"]), rng.choice(["", " ", "\u2003"]), rng.choice([":", "=", "", "::"]),
+                     rng.choice(["", " ", "\t"]), rng.choice(["", "(", "[{"]), rng.choice(["", " "]),
+                     rng.choice(["", "f", "B", "fr", "u", "R"]), rng.choice(["\"", "'", "`", ""])]
+            prefix += "".join(parts)
+        want = text._DOC_KEY.search(prefix) is not None
+        assert text.doc_key(prefix) is want, repr(prefix)
+        checked[want] += 1
+    long_line = "x = 1; " * 60 + 'docs_url = "'
+    assert text.doc_key(long_line) and text.is_link(long_line)
+    assert checked[True] > 500 and checked[False] > 500  # both sides of the rule were tried

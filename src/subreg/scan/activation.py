@@ -27,6 +27,8 @@ from subreg.gitrepo import ZERO
 from subreg.model import Subprocessor
 from subreg.project import Project
 
+MAX_PATHS = 200  # pending entries whose files are named to git log; more: the folder is read
+
 
 def _in_effect(sp: Subprocessor, today: dt.date) -> bool:
     live = sp.notice is None or sp.notice.effective_on <= today
@@ -34,7 +36,9 @@ def _in_effect(sp: Subprocessor, today: dt.date) -> bool:
 
 
 class Earlier:
-    """Answers `in_effect_before(entry)` for the entries of one compliance repo."""
+    """Answers `in_effect_before(entry)` for the entries of one compliance repo. The
+    first question reads the history of every pending entry of the registry at once
+    (one `git log` for all their files), since the scan asks of each in turn."""
 
     def __init__(self, project: Project) -> None:
         self.project = project
@@ -42,21 +46,30 @@ class Earlier:
 
     def in_effect_before(self, sp: Subprocessor) -> bool:
         if sp.id not in self._cache:
-            self._cache[sp.id] = self._look(sp)
+            today = self.project.today
+            pending = {e.id for e in self.project.worktree.entries.values() if not _in_effect(e, today)}
+            self._cache.update(self._look(sorted(pending - self._cache.keys() | {sp.id})))
         return self._cache[sp.id]
 
-    def _look(self, sp: Subprocessor) -> bool:
+    def _look(self, ids: list[str]) -> dict[str, bool]:
         try:
             git = self.project.git
         except InputError:  # not a git repository
-            return False
+            return dict.fromkeys(ids, False)
         if git.head() is None:
-            return False
+            return dict.fromkeys(ids, False)
         git.require_full_history()
-        path = f"{reg.FOLDER}/{sp.id}.yaml"
-        pairs = [(ch.new_sha, ch.path) for c in git.log(["HEAD"], "", paths=[path]) for ch in c.changes
-                 if ch.path == path and ch.new_sha != ZERO]
+        paths = {f"{reg.FOLDER}/{i}.yaml": i for i in ids}
+        # many files: the folder's log, filtered (a command line stays short)
+        named = list(paths) if len(paths) <= MAX_PATHS else [reg.FOLDER]
+        pairs = [(ch.new_sha, ch.path) for c in git.log(["HEAD"], "", paths=named) for ch in c.changes
+                 if ch.path in paths and ch.new_sha != ZERO]
         reader = history.Reader(git)
         reader.load(pairs)
         today = self.project.today
-        return any(v is not None and _in_effect(v, today) for v in (reader.get(sha, p) for sha, p in pairs))
+        out = dict.fromkeys(ids, False)
+        for sha, path in pairs:
+            version = reader.get(sha, path)
+            if version is not None and _in_effect(version, today):
+                out[paths[path]] = True
+        return out

@@ -46,6 +46,8 @@ LOCK_FILES = frozenset({
 LISTS = ("public_suffix_list.dat", "effective_tld_names.dat", "public-suffix-list*", "*psl.json", "*.psl",
          "*blocklist*", "*blacklist*", "*trackers*", "*adblock*")
 
+# LISTS as one pattern (fnmatch's own translation of each: the same names match).
+_LISTS = re.compile("|".join(fnmatch.translate(p) for p in LISTS))
 _DOC_SUFFIXES = (".md", ".markdown", ".rst", ".adoc", ".asciidoc", ".txt", ".rtf", ".tex", ".ipynb",
                  ".org", ".pod", ".man", ".1", ".csv", ".tsv", ".log", ".po", ".pot", ".mo", ".xlf",
                  ".snap", ".svg", ".map", ".lock", ".sum", ".patch", ".diff")
@@ -148,7 +150,7 @@ def _kind(parts: list[str]) -> str | None:
         return None
     if _TOOLING.match(low) or _VENDOR_CHUNK.search(low):
         return None
-    if any(fnmatch.fnmatch(low, pattern) for pattern in LISTS):
+    if _LISTS.match(low):
         return None
     if _DEPLOY_NAMES.match(low):
         return "deploy"

@@ -231,7 +231,30 @@ _NOT_USE = (_ANCHOR, _DOC_KEY, _EXAMPLE, _PROSE, _COMPARED)
 def is_link(prefix: str) -> bool:
     """Whether the URL that follows `prefix` (its line up to the scheme) is not one the
     code talks to: a link for a person to follow, an example, or a value compared with."""
-    return any(p.search(prefix) for p in _NOT_USE)
+    return any(p.search(prefix) for p in _NOT_USE_BUT_DOC_KEY) or doc_key(prefix)
+
+
+_NOT_USE_BUT_DOC_KEY = (_ANCHOR, _EXAMPLE, _PROSE, _COMPARED)
+# _DOC_KEY's key and what may follow it up to `[:=]`, whose length is bounded (the
+# longest is `documentation_href"`, 19 characters).
+_DOC_WORD = re.compile(_DOC_KEY.pattern.split(r"\s*[:=]")[0] + "$")
+
+
+def doc_key(prefix: str) -> bool:
+    """`_DOC_KEY.search(prefix)`, without trying every position of a long line: what
+    follows the key (`\\s*[:=]\\s*[(\\[{]?\\s*[frbu]?` and a quote, to the end) is read
+    from the end, each step forced, and the key is looked for in the last characters."""
+    if prefix[-1:] not in ("\"", "'", "`"):
+        return False
+    head = prefix[:-1]
+    if head[-1:].lower() in ("f", "r", "b", "u"):  # not whitespace, a bracket or [:=]: the prefix letter
+        head = head[:-1]
+    head = head.rstrip()
+    if head[-1:] in ("(", "[", "{"):
+        head = head[:-1].rstrip()
+    if head[-1:] not in (":", "="):
+        return False
+    return _DOC_WORD.search(head[:-1].rstrip()[-32:]) is not None
 
 
 LINK_WINDOW = 300  # what of a long line before a URL is read to tell a link
