@@ -169,6 +169,12 @@ def test_package_names_are_matched_exactly_after_normalisation(eco: str, raw: st
     ("join.slack.com", None), ("hooks.slack.com", "slack"), ("mybucket.s3.eu-west-1.amazonaws.com", "aws"),
     ("fonts.googleapis.com", "google-fonts"), ("www.googleapis.com", None), ("gitlab.com", "gitlab"),
     ("docs.gitlab.com", None),
+    # round 4's catalogue: the search engine's own host, and services of general use
+    ("duckduckgo.com", "duckduckgo"), ("icons.duckduckgo.com", "duckduckgo"), ("spreadprivacy.duckduckgo.com", None),
+    ("api.yubico.com", "yubicloud"), ("www.yubico.com", None), ("acme.zerossl.com", "zerossl"),
+    ("zerossl.com", None), ("samurai.sipgate.net", "sipgate"), ("api.callmebot.com", "callmebot"),
+    ("timestamp.comodoca.com", "sectigo"), ("api.e2b.dev", "e2b"), ("agent.olostep.com", "olostep"),
+    ("secure.wufoo.com", "wufoo"), ("www.wufoo.com", None),
 ])
 def test_hosts_are_matched_by_domain_suffix(host: str, expected: str | None) -> None:
     assert Matcher.build(SERVICES).host(host) == expected
@@ -185,6 +191,9 @@ def test_hosts_are_matched_by_domain_suffix(host: str, expected: str | None) -> 
     ("www.google.com", "/recaptcha/api.js", "google-recaptcha"),
     ("www.google.com", "/recaptcha", "google-recaptcha"),
     ("www.google.com", "/search", None),
+    ("www.google.com", "/s2/favicons", "google-favicons"), ("t1.gstatic.com", "/faviconV2", "google-favicons"),
+    ("www.google.com", "/s2", None), ("www.slideshare.net", "/api/oembed/2", "slideshare"),
+    ("www.slideshare.net", "/mypresentation", None),
     ("api.stripe.com", "/v1/charges", "stripe"),  # by host, whatever the path
     ("github.com", "/login/oauth/access_token", "github"),
     ("github.com", "/acme/app", None),

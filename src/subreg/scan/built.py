@@ -21,6 +21,11 @@ content-hashed bundle's folder holds output built from sources in the tree when:
 Everything else is the product's only code. In such a bundle, the code of third-party
 packages bundled into it is vendored code: a URL that the bundle's source map places in
 a file under `node_modules/` (or a bundler's runtime) is not evidence (`bundled()`).
+A content-hashed bundle without its map cannot be split so; when the tree holds code of
+its own besides such bundles (a Python package shipping a prebuilt web app, a server
+beside its client's chunks), that code is the product's and the mapless bundles are left
+out (`unplaced()`): a bundled library's hosts are never taken for the product's. Only a
+tree of nothing but such bundles is scanned in them.
 
 Read as text and data like the rest: maps are read up to `MAP_BYTES` to decide a
 folder and up to `MAP_MAX` to place a URL, never run; a map that does not parse
@@ -35,12 +40,16 @@ import posixpath
 import re
 from collections.abc import Callable, Iterable
 
+from subreg.scan import paths
+
 MAPS_READ = 3  # source maps looked at per build folder
 MAP_BYTES = 256 * 1024  # a map's `sources` come before its (large) `sourcesContent`
 MAP_MAX = 16 * 1024 * 1024  # a larger map is not read to place a URL
 SOURCE_DIRS = ("src", "source", "sources")
 CODE = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx", ".vue", ".svelte", ".astro", ".coffee",
         ".py", ".go", ".rb", ".php", ".java", ".kt", ".cs", ".rs", ".scss", ".sass", ".less", ".elm", ".dart")
+OWN_CODE = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx", ".vue", ".svelte", ".py", ".go", ".rb",
+            ".php", ".java", ".kt", ".cs", ".rs", ".dart")  # code a product writes (not styles)
 PACKAGE_ROOTS = ("package.json", "pyproject.toml", "setup.cfg", "setup.py", "composer.json", "go.mod", "gemfile",
                  "cargo.toml", "pom.xml", "build.gradle", "build.gradle.kts")
 _RECIPE = re.compile(r"^(webpack|rollup|vite|gulpfile|gruntfile|esbuild|tsup|parcel|rspack|rolldown|snowpack)"
@@ -64,6 +73,7 @@ class Built:
         self._read = read
         self._memo: dict[str, bool] = {}
         self._maps: dict[str, SourceMap | None] = {}
+        self._own: bool | None = None
 
     def generated(self, folder: str) -> bool:
         """Whether the output in `folder` was built from sources the tree holds."""
@@ -73,6 +83,21 @@ class Built:
             hit = by_maps if by_maps is not None else self._by_layout(folder)
             self._memo[folder] = hit
         return hit
+
+    def unplaced(self, rel: str) -> bool:
+        """Whether the content-hashed bundle `rel` has no source map and the tree holds
+        code of its own outside such bundles (so the bundle is left out)."""
+        if rel + ".map" in self._set:
+            return False
+        if self._own is None:
+            self._own = any(self._own_code(f) for f in self._files)
+        return self._own
+
+    def _own_code(self, rel: str) -> bool:
+        name = rel.rsplit("/", 1)[-1]
+        if not name.endswith(OWN_CODE) or paths.hashed(name):
+            return False
+        return paths.kind(rel, self) in ("source", "bundle")
 
     def bundled(self, rel: str, line: int, column: int) -> bool:
         """Whether the code at (line, column) of the bundle `rel` (1-based line, 0-based

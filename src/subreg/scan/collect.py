@@ -119,6 +119,8 @@ class Reader:
             found += [Evidence(rel, h.line, h.service, "env", h.text) for h in text.env_names(content, rel, m)]
         elif kind == "terraform":
             found += [Evidence(rel, h.line, h.service, "terraform", h.text) for h in text.terraform(content, rel, m)]
+        if kind in CODE_KINDS and text.vendored(content, rel):
+            return found
         hits = text.hosts(content, rel, m, self.own, bundle=kind == "bundle")
         if kind == "bundle" and self.built is not None:
             built = self.built
@@ -358,6 +360,9 @@ class _HeadSources:
 
     def generated(self, folder: str) -> bool:
         return self._tree().generated(folder)
+
+    def unplaced(self, rel: str) -> bool:
+        return self._tree().unplaced(rel)
 
     def bundled(self, rel: str, line: int, column: int) -> bool:
         return self._tree().bundled(rel, line, column)

@@ -5,7 +5,12 @@ files, CI configuration, public-suffix lists, and the compliance repo's own file
 it sits inside SOURCE. A folder is excluded by its name at any depth, so the walk can
 skip it whole; a build folder (`BUILD_DIRS`) and a content-hashed bundle are excluded
 only when the tree holds the sources they were built from (`built.py`: otherwise they
-are the product's only code, kind `bundle`).
+are the product's only code, kind `bundle`). A content-hashed bundle without a source
+map is excluded too when the tree holds code of its own beside it: the libraries bundled
+into it cannot be told from the product's code, and the product's code is scanned.
+Sample and example configuration files, and copies of well-known libraries (by their
+distributed names; `text.vendored()` tells them by their licence banner), are not
+evidence either.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Protocol
 
 class Sources(Protocol):
     def generated(self, folder: str) -> bool: ...
+    def unplaced(self, rel: str) -> bool: ...
 
 # Folders that are never product runtime code.
 EXCLUDED_DIRS = frozenset({
@@ -70,6 +76,23 @@ _TEST_FILE = re.compile(
     r"(^test_.*\.py$|_tests?\.py$|^conftest\.py$|_test\.go$|\.(test|spec|e2e|stories|story)\.[cm]?[jt]sx?$"
     r"|_spec\.rb$|_test\.rb$|(Tests?|Spec|IT)\.(java|kt|cs|scala|swift)$|Test\.php$|_test\.(rs|exs|dart)$)"
 )
+# A sample or example configuration (`sample-config.json`, `config.example.yaml`,
+# `settings.py.sample`): values to copy from, not the product's settings. An `.env`
+# template and a deployment file of that name stay evidence of the variables they name.
+_SAMPLE_SUFFIXES = (".example", ".sample")
+_CONFIG_SUFFIXES = (".json", ".jsonc", ".json5", ".hjson", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf",
+                    ".xml", ".properties", ".plist")
+_SAMPLE = re.compile(r"(?:^|[._-])(?:examples?|samples?)(?:[._-]|$)")
+# A copy of a well-known third-party library, by the file name it is distributed under
+# (`ol.js`, `jquery-3.7.1.min.js`, `leaflet-src.js`): vendored code wherever it lies.
+# Names a product's own module could have (`bootstrap.js`, `chart.js`, `video.js`) are not listed.
+_LIBRARY = re.compile(
+    r"^(?:jquery(?:[.-]ui)?|ol|ol-debug|openlayers|leaflet(?:-src)?|mapbox-gl|maplibre-gl|cesium|angular|react-dom"
+    r"|lodash|underscore|backbone|moment(?:-with-locales|-timezone)?|d3|plotly|echarts|highcharts|codemirror|tinymce"
+    r"|ckeditor|socket\.io|sockjs|swagger-ui-bundle|swagger-ui-standalone-preset|redoc\.standalone|select2"
+    r"|popper|dropzone|xterm|purify|mathjax|katex|pdf\.worker|jszip|hls|dash\.all)"
+    r"(?:[.-](?:full|dev|debug|slim|esm|umd|standalone|src|production|development))*(?:[.-]v?\d+(?:\.\d+)*)?"
+    r"(?:[.-]min)?\.(?:m?js|css)$")
 _NOTICES = re.compile(r"^(readme|changelog|changes|history|license|licence|copying|notice|authors|contributing"
                       r"|code_of_conduct|security|news|todo)([.-].*)?$", re.IGNORECASE)
 
@@ -89,6 +112,11 @@ _DEPLOY_NAMES = re.compile(
 _DEPLOY_DIRS = frozenset({"k8s", "kubernetes", "kube", "deploy", "deployment", "deployments", "manifests",
                           "helm", "charts", "chart", "infra", "ops", ".do", "kustomize", "overlays", "base"})
 _ENV_FILE = re.compile(r"^(\.env(\..*)?|.*\.env|env\.(example|sample|template|dist)|\.?envrc)$")
+
+
+def hashed(name: str) -> bool:
+    """Whether a file name is a bundler's content-hashed output (`main-fc8e0fefa2ef3d8c.js`)."""
+    return _HASHED.search(name) is not None
 
 
 def excluded_dir(name: str) -> bool:
@@ -121,9 +149,11 @@ def kind(rel: str, sources: Sources | None = None) -> str | None:
     if root is not None and (sources is None or sources.generated(root)):
         return None
     found = _kind(parts)
-    if found == "source" and _HASHED.search(parts[-1]):
+    if found == "source" and hashed(parts[-1]):
         folder = "/".join(parts[:-1])
-        return None if sources is None or sources.generated(folder) else "bundle"
+        if sources is None or sources.generated(folder) or sources.unplaced(rel):
+            return None
+        return "bundle"
     return "bundle" if found == "source" and root is not None else found
 
 
@@ -148,7 +178,7 @@ def _kind(parts: list[str]) -> str | None:
     notice = _NOTICES.match(low) and not low.endswith(_CODE_SUFFIXES)  # changelog.js is code
     if _TEST_FILE.search(name) or notice or low.endswith(_DOC_SUFFIXES) or _GENERATED.search(low):
         return None
-    if _TOOLING.match(low) or _VENDOR_CHUNK.search(low):
+    if _TOOLING.match(low) or _VENDOR_CHUNK.search(low) or _LIBRARY.match(low):
         return None
     if _LISTS.match(low):
         return None
@@ -156,4 +186,6 @@ def _kind(parts: list[str]) -> str | None:
         return "deploy"
     if low.endswith((".yaml", ".yml")) and any(p.lower() in _DEPLOY_DIRS for p in parts[:-1]):
         return "deploy"
+    if low.endswith(_SAMPLE_SUFFIXES) or (low.endswith(_CONFIG_SUFFIXES) and _SAMPLE.search(low)):
+        return None
     return "source"

@@ -281,6 +281,25 @@ def hosts(text: str, path: str, matcher: Matcher, own: tuple[str, ...] = (), bun
     return out
 
 
+# A third-party library's licence banner at the top of a script or stylesheet: a
+# `/*!` comment (the one minifiers keep, by convention for a library's licence notice)
+# naming a licence or a copyright, before any code (`/*! jQuery v3.7.1 | (c) OpenJS
+# Foundation | jquery.org/license */`, `/*! @license DOMPurify 3.2.6 | (c) Cure53 */`).
+_BANNER = re.compile(r"\A\ufeff?\s*/\*!(.*?)\*/", re.DOTALL)
+_BANNER_WORDS = re.compile(r"licen[cs]e|\(c\)|©|copyright", re.IGNORECASE)
+_BANNER_FILES = frozenset({"js", "mjs", "cjs", "css"})
+BANNER_BYTES = 4096
+
+
+def vendored(text: str, path: str) -> bool:
+    """Whether a script or stylesheet starts with a third-party library's licence banner
+    (a copy of a library served from the product's folders: vendored code)."""
+    if _ext(path) not in _BANNER_FILES:
+        return False
+    m = _BANNER.match(text[:BANNER_BYTES])
+    return m is not None and _BANNER_WORDS.search(m.group(1)) is not None
+
+
 # -- environment variables --------------------------------------------------------------
 
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$")
