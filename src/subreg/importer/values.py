@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -198,11 +199,7 @@ def certifications(text: str) -> Certifications:
     """`SOC 2 Type II, ISO 27001, GDPR compliant` -> the certificates as listed; what is
     not one (a law, a compliance claim, a transfer mechanism) is said in `notes`."""
     out = Certifications()
-    for item in (i.strip() for i in re.split(r"[,;]", text)):
-        if not item:
-            continue
-        key = normalize(item)
-        invalid = _invalid(key)
+    for item, key, invalid in _items(text):
         if invalid:
             out.notes.append(f'"{item}" is not a certification, and not a valid transfer mechanism: '
                              f"{invalid}; not written")
@@ -225,15 +222,20 @@ def certifications(text: str) -> Certifications:
     return out
 
 
+def _items(text: str) -> Iterator[tuple[str, str, str | None]]:
+    """The items of a comma- or semicolon-separated cell: (as written, normalised, why
+    it is not a valid transfer mechanism or None)."""
+    for item in (i.strip() for i in re.split(r"[,;]", text)):
+        if item:
+            key = normalize(item)
+            yield item, key, _invalid(key)
+
+
 def mechanisms(text: str) -> tuple[list[str], list[str]]:
     """A transfer-mechanisms cell: (mechanisms as written or canonical, notes)."""
     found: list[str] = []
     notes: list[str] = []
-    for item in (i.strip() for i in re.split(r"[,;]", text)):
-        if not item:
-            continue
-        key = normalize(item)
-        invalid = _invalid(key)
+    for item, key, invalid in _items(text):
         if invalid:
             notes.append(f'transfer mechanism "{item}" is not valid: {invalid}; not written')
         else:
