@@ -44,7 +44,7 @@ def test_the_compiled_index_is_the_records(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_catalogue_is_large_and_every_record_is_complete() -> None:
-    assert len(SERVICES) >= 150
+    assert len(SERVICES) >= 1200  # the seed's, the common subprocessors', and the public-API long tail
     ids = [s.id for s in SERVICES]
     assert ids == sorted(set(ids))
     for s in SERVICES:
@@ -202,6 +202,91 @@ def test_urls_are_matched_by_host_and_path_below(host: str, path: str, expected:
     m = Matcher.build(SERVICES)
     assert m.url(host, path) == expected
     assert m.candidate(host) is (expected is not None or host.lower() in m.urls)
+
+
+# The public-API long tail (round 6): for each category, a real API URL of a service maps
+# to it, and a look-alike (another subdomain of a shared or the vendor's own domain, a
+# marketing or content page on the API's host, a similar-named host) maps to nothing or
+# to the service that really owns it.
+@pytest.mark.parametrize(("host", "path", "expected"), [
+    # weather and air quality
+    ("api.met.no", "/weatherapi/locationforecast/2.0/compact", "met-no"), ("www.met.no", "/en", None),
+    ("api.weather.gov", "/points/39.74,-104.99", "nws"), ("www.weather.gov", "/documentation/services-web-api", None),
+    ("weatherkit.apple.com", "/api/v1/weather/en/51.5/-0.1", "weatherkit"), ("developer.apple.com", "/weatherkit", None),
+    ("api.brightsky.dev", "/weather", "bright-sky"), ("brightsky.dev", "/docs", None),
+    ("airquality.googleapis.com", "/v1/currentConditions:lookup", "google-maps"),
+    ("airqualityx.googleapis.com", "/v1/currentConditions:lookup", None),
+    ("api.waqi.info", "/feed/here/", "waqi"), ("aqicn.org", "/city/beijing", None),
+    # exchange rates, market data, crypto
+    ("api.frankfurter.app", "/latest", "frankfurter"), ("frankfurter.app", "/", None),
+    ("www.alphavantage.co", "/query", "alpha-vantage"), ("www.alphavantage.co", "/documentation", None),
+    ("query1.finance.yahoo.com", "/v8/finance/chart/AAPL", "yahoo-finance"), ("news.yahoo.com", "/", None),
+    ("api.coingecko.com", "/api/v3/simple/price", "coingecko"), ("www.coingecko.com", "/en", None),
+    ("api.binance.com", "/api/v3/ticker/price", "binance"), ("www.binance.com", "/en", None),
+    ("mempool.space", "/api/v1/fees/recommended", "mempool-space"), ("mempool.space", "/tx/abc", None),
+    ("blockchain.info", "/ticker", "blockchain-com"), ("blockchain.info", "/tickers", None),
+    ("mainnet.infura.io", "/v3/key", "infura"), ("docs.infura.io", "/", None),
+    ("api.exchange.coinbase.com", "/products", "coinbase"), ("www.coinbase.com", "/price", None),
+    ("api.opennode.com", "/v1/charges", "opennode"), ("www.opennode.com", "/", None),
+    # IP, geocoding, routing, postal, transit
+    ("api.ipify.org", "/", "ipify"), ("www.ipify.org", "/", None),
+    ("icanhazip.com", "/", "icanhazip"), ("icanhazip.com.example.net", "/", None),
+    ("photon.komoot.io", "/api", "photon-komoot"), ("www.komoot.com", "/", None),
+    ("overpass-api.de", "/api/interpreter", "overpass-api"), ("overpass-api.de.example.org", "/", None),
+    ("api.postcodes.io", "/postcodes/SW1A1AA", "postcodes-io"), ("postcodes.io", "/", None),
+    ("viacep.com.br", "/ws/01001000/json", "viacep"), ("viacep.com.br", "/", None),
+    ("api.tfl.gov.uk", "/Line/Mode/tube/Status", "tfl"), ("tfl.gov.uk", "/", None),
+    ("tools.keycdn.com", "/geo.json", "keycdn"), ("tools.keycdn.com", "/performance", None),
+    # knowledge, search, news
+    ("en.wikipedia.org", "/w/api.php", "wikimedia"), ("en.wikipedia.org", "/wiki/Python", None),
+    ("de.wikipedia.org", "/api/rest_v1/page/summary/Berlin", "wikimedia"),
+    ("upload.wikimedia.org", "/wikipedia/commons/a/a9/x.png", "wikimedia"), ("foundation.wikimedia.org", "/", None),
+    ("export.arxiv.org", "/api/query", "arxiv-api"), ("arxiv.org", "/abs/1706.03762", None),
+    ("hacker-news.firebaseio.com", "/v0/item/8863.json", "hacker-news"),
+    ("myapp.firebaseio.com", "/users.json", "firebase"),
+    ("newsapi.org", "/v2/top-headlines", "newsapi"), ("newsapi.org", "/docs", None),
+    ("content.guardianapis.com", "/search", "guardian-open-platform"), ("www.theguardian.com", "/uk", None),
+    # media and fun APIs
+    ("api.themoviedb.org", "/3/movie/550", "tmdb"), ("www.themoviedb.org", "/movie/550", None),
+    ("musicbrainz.org", "/ws/2/artist", "musicbrainz"), ("musicbrainz.org", "/artist/x", None),
+    ("ws.audioscrobbler.com", "/2.0/", "lastfm"), ("www.last.fm", "/music", None),
+    ("official-joke-api.appspot.com", "/random_joke", "official-joke-api"),
+    ("myapp.appspot.com", "/random_joke", "google-cloud"),
+    ("icanhazdadjoke.com", "/", "icanhazdadjoke"), ("api.chucknorris.io", "/jokes/random", "chucknorris-io"),
+    ("pokeapi.co", "/api/v2/pokemon/ditto", "pokeapi"), ("pokeapi.co", "/docs/v2", None),
+    ("api.imgur.com", "/3/image", "imgur"), ("imgur.com", "/gallery/x", None),
+    # shorteners, security
+    ("tinyurl.com", "/api-create.php", "tinyurl"), ("tinyurl.com", "/abc123", None),
+    ("is.gd", "/create.php", "is-gd"), ("is.gd", "/abc", None),
+    ("api-ssl.bitly.com", "/v4/shorten", "bitly"), ("bit.ly", "/abc", None),
+    ("api.shodan.io", "/shodan/host/1.1.1.1", "shodan"), ("www.shodan.io", "/", None),
+    ("urlscan.io", "/api/v1/scan/", "urlscan"), ("urlscan.io", "/result/x", None),
+    ("crt.sh", "/", "sectigo"), ("crt.sh.example.com", "/", None),
+    # chat, push, SMS, e-mail
+    ("chatapi.viber.com", "/pa/send_message", "viber"), ("www.viber.com", "/", None),
+    ("gateway.rocket.chat", "/push/gcm/send", "rocket-chat-cloud"), ("docs.rocket.chat", "/", None),
+    ("chat.googleapis.com", "/v1/spaces/x/messages", "google-chat"),
+    ("push-api.cloud.huawei.com", "/v1/app/messages:send", "huawei-push-kit"), ("developer.huawei.com", "/", None),
+    ("api.sandbox.push.apple.com", "/3/device/x", "apple"), ("push.apple.com", "/", None),
+    ("gateway.discord.gg", "/", "discord"), ("discord.gg", "/invite", None),
+    ("textbelt.com", "/text", "textbelt"), ("textbelt.com", "/", None),
+    ("api.zeptomail.eu", "/v1.1/email", "zeptomail"), ("www.zeptomail.com", "/", None),
+    # AI, sign-in, dev services, holidays
+    ("api.wit.ai", "/message", "wit-ai"), ("wit.ai", "/docs", None),
+    ("translate.googleapis.com", "/translate_a/single", "google-translate"),
+    ("translation.googleapis.com", "/language/translate/v2", "google-cloud"),
+    ("integrate.api.nvidia.com", "/v1/chat/completions", "nvidia-nim"), ("developer.nvidia.com", "/", None),
+    ("api.bsky.app", "/xrpc/app.bsky.feed.getTimeline", "bluesky"), ("bsky.app", "/profile/x", None),
+    ("login.live.com", "/oauth20_token.srf", "microsoft-account"), ("www.live.com", "/", None),
+    ("pypi.python.org", "/pypi/requests/json", "pypi"), ("pypi.org", "/project/requests", None),
+    ("codeload.github.com", "/o/r/tar.gz/main", "github"), ("crates.io", "/api/v1/crates/serde", "crates-io"),
+    ("crates.io", "/crates/serde", None), ("api.nuget.org", "/v3/index.json", "nuget-org"),
+    ("cdn.polyfill.io", "/v3/polyfill.min.js", "polyfill-io"),
+    ("api-football-v1.p.rapidapi.com", "/v3/fixtures", "rapidapi"), ("rapidapi.com", "/hub", None),
+    ("date.nager.at", "/api/v3/PublicHolidays/2024/DE", "nager-date"), ("date.nager.at", "/Country/DE", None),
+])
+def test_long_tail_api_urls_and_their_look_alikes(host: str, path: str, expected: str | None) -> None:
+    assert Matcher.build(SERVICES).url(host, path) == expected
 
 
 def test_variables_providers_and_needles() -> None:

@@ -478,7 +478,7 @@ def test_what_is_not_a_use_of_a_url() -> None:
     assert hosts('chat = "https://v2.zopim.com/widget/livechat.html?key=Y6g"\n') == []
     assert hosts('chat = "https://v2.zopim.com/widget/livechat.js"\n') == [(1, "zendesk", "v2.zopim.com")]
     # a service named by its host and the path its API lives under
-    assert hosts('U = "https://www.googleapis.com/drive/v3/files"\nV = "https://www.googleapis.com/books/v1"\n') == [
+    assert hosts('U = "https://www.googleapis.com/drive/v3/files"\nV = "https://www.googleapis.com/pagespeedonline/v5"\n') == [
         (1, "google-workspace", "www.googleapis.com")]
     assert hosts("<script src='https://www.google.com/recaptcha/api.js'></script>\n", "t.html") == [
         (1, "google-recaptcha", "www.google.com")]
@@ -489,7 +489,7 @@ def test_a_service_known_by_its_url_path_is_found_in_a_whole_tree(tmp_path: Path
     its files worth reading, and the path then decides."""
     root = tree(tmp_path, {
         "app/drive.py": 'BASE = "https://www.googleapis.com/drive/v3"\n',
-        "app/books.py": 'BASE = "https://www.googleapis.com/books/v1"\n',
+        "app/pagespeed.py": 'BASE = "https://www.googleapis.com/pagespeedonline/v5"\n',
         "web/index.html": "<script src='https://www.google.com/recaptcha/api.js'></script>\n",
     })
     got = scan(root)

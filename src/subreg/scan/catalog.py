@@ -42,6 +42,7 @@ CATEGORIES = (
     "payments", "ai", "analytics", "feature-flags", "monitoring", "support", "crm", "marketing",
     "enrichment", "scheduling", "esign", "auth", "media", "search", "collaboration", "devtools",
     "automation", "maps", "security", "identity", "shipping", "cms", "translation", "banking", "scraping",
+    "weather", "finance",
 )
 _LISTS = ("legal_names", "aliases", "domains", "hosts", "urls", "terraform", "env")
 
