@@ -101,3 +101,29 @@ def test_annotation_text_cannot_inject_workflow_commands(run, repo: Repo, monkey
     annotations = [line for line in res.out.splitlines() if line.startswith("::")]
     assert annotations == ["::error file=registry/acme.yaml,line=1,title=evil::x ::add-mask::secret%250A"]
     assert not any(line.startswith("::add-mask") for line in res.out.splitlines())
+
+
+def test_a_pipe_or_a_device_is_written_to_never_replaced(installed, run, failing: Repo, tmp_path: Path) -> None:
+    """`--sarif /dev/stdout` and FIFOs are streams: written to, never renamed over (as
+    root, a rename would have replaced the device node with a regular file)."""
+    import os
+    import stat
+    import threading
+
+    fifo = tmp_path / "sarif.fifo"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    res = installed("--repo", failing.path, "--today", TODAY, "check", "--all", "--sarif", fifo)
+    assert res.code == 1, res.err
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)  # still the pipe
+    reader.join(timeout=60)
+    assert json.loads(got[0])["runs"][0]["results"][0]["ruleId"] in {"notice-period", "certifications"}
+    assert not list(tmp_path.glob(".sarif.fifo.*"))  # no temporary file beside it
+
+    full = Path("/dev/full")
+    if full.exists() and stat.S_ISCHR(full.stat().st_mode):
+        res = run("--repo", failing.path, "--today", TODAY, "check", "--all", "--junit-xml", full)
+        assert res.code == 2 and res.err == "cannot write /dev/full: No space left on device\n"
+        assert stat.S_ISCHR(os.lstat(full).st_mode)  # the device is still a device

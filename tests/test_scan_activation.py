@@ -134,7 +134,8 @@ def test_detect_never_reaches_what_publish_writes(cli: Any, repo: Repo, tmp_path
     assert "detect" not in mixpanel and mixpanel["name"] == "Mixpanel"
 
 
-def test_pending_entries_are_told_apart_in_one_look(run: Any, repo: Repo, tmp_path: Path, monkeypatch: Any) -> None:
+def test_pending_entries_are_told_apart_in_one_look(cli: Any, run: Any, repo: Repo, tmp_path: Path,
+                                                    monkeypatch: Any) -> None:
     """Two pending entries of one scan: Stripe's material change (in use before) is not
     an activation, Mixpanel's addition is; the same when the history of the folder is
     read instead of each file's (many pending entries)."""
@@ -147,7 +148,8 @@ def test_pending_entries_are_told_apart_in_one_look(run: Any, repo: Repo, tmp_pa
     repo.put("mixpanel", **MIXPANEL, **PENDING)
     repo.commit("2026-11-20", "stripe: a new location; mixpanel: added, both announced")
     product = tree(tmp_path / "shop", PRODUCT)
-    for limit in (activation.MAX_PATHS, 1):
-        monkeypatch.setattr(activation, "MAX_PATHS", limit)
-        assert findings(run, repo.path, product, "2026-12-19") == (1, [("activation-before-notice", "mixpanel")])
-        assert findings(run, repo.path, product, "2026-12-20") == (0, [])
+    for runner in (cli, run):
+        if runner is run:
+            monkeypatch.setattr(activation, "MAX_PATHS", 1)  # the folder's log, in-process
+        assert findings(runner, repo.path, product, "2026-12-19") == (1, [("activation-before-notice", "mixpanel")])
+        assert findings(runner, repo.path, product, "2026-12-20") == (0, [])

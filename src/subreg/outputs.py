@@ -23,6 +23,7 @@ import os
 import re
 import secrets
 import shutil
+import stat
 import sys
 import tempfile
 import time
@@ -50,8 +51,22 @@ def _pause() -> None:
 
 
 def write_atomic(path: Path, text: str | bytes) -> None:
-    """Write to a temporary file beside `path`, then rename it into place."""
+    """Write to a temporary file beside `path`, then rename it into place. A device or a
+    pipe (`/dev/stdout`, `/dev/null`, a FIFO) is written to, never replaced: renaming a
+    file over it would destroy the device node, and a stream has no half-written state."""
     path = Path(path)
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    try:
+        mode = os.stat(path).st_mode  # through a symlink: /dev/stdout is one
+    except OSError:
+        mode = None  # absent (or unreadable: the rename below says why)
+    if mode is not None and (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode) or stat.S_ISBLK(mode) or stat.S_ISSOCK(mode)):
+        try:
+            with open(path, "wb") as stream:
+                stream.write(data)
+        except OSError as exc:
+            raise InputError(f"cannot write {path}: {exc.strerror}") from None
+        return
     folder = path.parent if str(path.parent) else Path(".")
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -62,7 +77,7 @@ def write_atomic(path: Path, text: str | bytes) -> None:
         raise InputError(f"cannot write {path}: {exc.strerror}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(text.encode("utf-8") if isinstance(text, str) else text)
+            fh.write(data)
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
