@@ -127,3 +127,10 @@ def test_problem_formatting() -> None:
     assert str(Problem("a.yaml", 3, 0, "bad")) == "a.yaml:3: bad"
     assert str(Problem("a.yaml", 0, 0, "bad")) == "a.yaml: bad"
     assert str(InputError("plain message")) == "plain message"
+
+
+def test_the_countries_are_babels_and_the_file_is_one_sorted_code_a_line() -> None:
+    # data/countries.txt stands in for Babel's locale data at run time: it must be Babel's list
+    assert model.countries() == model.babel_countries()
+    assert {"DE", "FR", "US", "IN", "CH"} <= model.countries() and not {"EU", "ZZ", "419"} & model.countries()
+    assert model.COUNTRIES.read_text(encoding="ascii") == "\n".join(sorted(model.babel_countries())) + "\n"

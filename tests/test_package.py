@@ -101,7 +101,7 @@ def test_the_wheel_declares_its_entry_points(dist: Path) -> None:
     with zipfile.ZipFile(one(dist, "*.whl")) as zf:
         [entry_points] = [n for n in zf.namelist() if n.endswith(".dist-info/entry_points.txt")]
         text = zf.read(entry_points).decode()
-    assert "subreg = subreg.cli:main" in text
+    assert "subreg = subreg.entry:main" in text
     assert "[pytest11]" in text
 
 

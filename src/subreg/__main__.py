@@ -1,3 +1,3 @@
-from subreg.cli import main
+from subreg.entry import main
 
 raise SystemExit(main())

@@ -10,7 +10,6 @@ import datetime as dt
 import os
 import re
 import sys
-import traceback
 from pathlib import Path
 
 import click
@@ -282,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except Exception as exc:  # a bug: say so, without dumping a traceback on users
         if os.environ.get("SUBREG_DEBUG"):
+            import traceback
+
             traceback.print_exc()
         click.echo(
             f"subreg: internal error ({type(exc).__name__}: {one_line(exc)}); this is a bug in subreg. "

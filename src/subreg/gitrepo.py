@@ -1,4 +1,4 @@
-"""The only module that runs git.
+"""The module that runs git (with spool.py, its light part that a scan starts with).
 
 Git is run as a plain subprocess with arguments we build: a ref from the command line or
 from a pull request is checked before git sees it (no value starting with `-`, no
@@ -14,7 +14,6 @@ import os
 import queue
 import re
 import subprocess
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -22,15 +21,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from subreg.errors import InputError, SubregError
+from subreg.spool import ENV, LIST, Spooled, grep_args
 
-_ENV = {
-    **os.environ,
-    "LC_ALL": "C",
-    "GIT_TERMINAL_PROMPT": "0",
-    "GIT_OPTIONAL_LOCKS": "0",
-    "GIT_PAGER": "cat",
-    "GIT_LITERAL_PATHSPECS": "1",
-}
+_ENV = ENV
 _BAD_REF = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|^-|^/|/$|\.lock$")
 ZERO = "0" * 40
 
@@ -558,40 +551,6 @@ def blob_sha(data: bytes) -> str:
 
 # -- product trees (`subreg scan`) ----------------------------------------------------------
 
-@dataclass
-class Spooled:
-    """A git process whose output goes to an unnamed temporary file, not a pipe: git runs
-    at full speed while subreg is busy elsewhere (on a pipe it would stop each time the
-    64 KiB buffer is full, until subreg reads), and wait() reads it all at once."""
-
-    proc: subprocess.Popen[bytes]
-    args: list[str]
-    out: IO[bytes]
-    err: IO[bytes]
-
-    @classmethod
-    def start(cls, args: list[str], cwd: Path) -> Spooled:
-        out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # noqa: SIM115 - closed by wait() or close()
-        proc = subprocess.Popen(["git", *args], cwd=cwd, env=_ENV, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
-        return cls(proc, args, out, err)
-
-    def wait(self) -> tuple[int, bytes, bytes]:
-        code = self.proc.wait()
-        try:
-            self.out.seek(0)
-            self.err.seek(0)
-            return code, self.out.read(), self.err.read()
-        finally:
-            self.close()
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self.out.close()
-        self.err.close()
-
-
 _C_ESCAPES = {b"a": 7, b"b": 8, b"t": 9, b"n": 10, b"v": 11, b"f": 12, b"r": 13, b'"': 34, b"\\": 92}
 
 
@@ -647,26 +606,20 @@ class ProductTree:
     def files_start(self) -> Spooled:
         """Start listing the files git tracks (what CI checks out; untracked files are not
         the product yet); collect with files()."""
-        return Spooled.start(["ls-files", "-z", "--cached"], self.cwd)
+        return Spooled.start(LIST, self.cwd)
 
     def files(self, proc: Spooled | None = None) -> list[str]:
         """The files git tracks, from files_start()'s process (or a new one)."""
         code, out, err = (proc or self.files_start()).wait()
         if code != 0:
             raise InputError(f"git ls-files failed: {err.decode(errors='replace').strip()[-200:]}")
-        return list(dict.fromkeys(p.decode("utf-8", errors="surrogateescape") for p in out.split(b"\0") if p))
-
-    # What follows `://`: a URL's authority and its first path segments. With -o git prints
-    # only that, so a minified bundle costs a few bytes of output, not megabytes of lines;
-    # the path lets a service that lives under a path of a shared host be told apart.
-    AUTHORITY = r"://[^\s/\\?#\"'`<>()\[\]|,;]+(?:/[^\s/\\?#\"'`<>()\[\]|,;]+){0,3}"
+        # decoded at once: UTF-8 never holds a NUL inside a character, so this is each path decoded
+        return list(dict.fromkeys(p for p in out.decode("utf-8", errors="surrogateescape").split("\0") if p))
 
     def grep_start(self, perl: bool = True) -> Spooled:
-        """Start `git grep` for URLs in the text files git tracks; collect with
-        grep_output() while other work goes on. One thread: subreg's own Python has the
-        other core meanwhile."""
-        pattern = ["-o", "-P", "-e", self.AUTHORITY] if perl else ["-n", "-F", "-e", "://"]
-        return Spooled.start(["grep", "--threads=1", "-z", "-I", *pattern], self.cwd)
+        """Start `git grep` for URLs (spool.grep_args); collect with grep_output() while
+        other work goes on."""
+        return Spooled.start(grep_args(perl), self.cwd)
 
     def grep_output(self, proc: Spooled) -> tuple[bytes, bool]:
         """(output, whether it is the -o -P form)."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
-from subreg import history, model, yamlio
+from subreg import model, yamlio
 from subreg import registry as reg
 from subreg.errors import InputError, Problem
 from subreg.gitrepo import Git, TreeItem
@@ -164,6 +164,8 @@ class Project:
 
     def _fall_back(self, base: Registry, rng: Range, path: str, found: list[Problem]) -> list[Problem]:
         """Stand an invalid base entry for its last valid state; say so in each problem."""
+        from subreg import history
+
         last = history.last_valid(self.git, rng.base, path) if reg.check_name(path) is None else None
         if last is None:
             what = "it has no valid earlier state, so the change is judged as if it were absent at base"

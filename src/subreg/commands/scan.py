@@ -86,6 +86,10 @@ def _run(opts: Options, source: Path, base: str | None, fmt: str, sarif_path: Pa
     links = compare.link(registry, catalog.load())
     own = tuple(policy.scan.own_domains)
     skip = _skip(source, project.root)
+    from subreg.scan.activation import Earlier
+
+    earlier = Earlier(project)
+    earlier.start()  # its git log runs while the product is read
     if base is not None:
         got = collect.change(source, base, links.matcher, own, skip)
     else:
@@ -94,10 +98,7 @@ def _run(opts: Options, source: Path, base: str | None, fmt: str, sarif_path: Pa
     prefix = _display(source)
     evidence = [dataclasses.replace(e, path=prefix + e.path) for e in got.evidence]
     warnings = [dataclasses.replace(w, path=prefix + w.path) for w in got.warnings]
-    from subreg.scan.activation import Earlier
-
-    found, passed = compare.judge(links, evidence, project.today, base is None, policy,
-                                  Earlier(project).in_effect_before)
+    found, passed = compare.judge(links, evidence, project.today, base is None, policy, earlier.in_effect_before)
     found = _waive(found, [w for w in waivers if w.check in compare.CHECKS], project.today, base is not None)
     plain = [f.finding for f in found]
     totals = fd.summary(plain, passed)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from subreg import history
 from subreg import registry as reg
 from subreg.errors import InputError
 from subreg.gitrepo import ZERO
@@ -44,12 +43,31 @@ class Earlier:
         self.project = project
         self._cache: dict[str, bool] = {}
 
+    def _pending(self) -> set[str]:
+        today = self.project.today
+        return {e.id for e in self.project.worktree.entries.values() if not _in_effect(e, today)}
+
+    def start(self) -> None:
+        """Start the `git log` of the first question now, in the background, while the
+        scan reads the product's files (nothing when no entry is pending)."""
+        pending = sorted(self._pending())
+        if pending:
+            try:
+                git = self.project.git
+            except InputError:  # not a git repository: _look says so
+                return
+            git.start(git.log_args(["HEAD"], "", paths=self._named(pending)))
+
     def in_effect_before(self, sp: Subprocessor) -> bool:
         if sp.id not in self._cache:
-            today = self.project.today
-            pending = {e.id for e in self.project.worktree.entries.values() if not _in_effect(e, today)}
-            self._cache.update(self._look(sorted(pending - self._cache.keys() | {sp.id})))
+            self._cache.update(self._look(sorted(self._pending() - self._cache.keys() | {sp.id})))
         return self._cache[sp.id]
+
+    @staticmethod
+    def _named(ids: list[str]) -> list[str]:
+        """The pathspecs of the entries' files; many files: the folder's log, filtered
+        (a command line stays short)."""
+        return [f"{reg.FOLDER}/{i}.yaml" for i in ids] if len(ids) <= MAX_PATHS else [reg.FOLDER]
 
     def _look(self, ids: list[str]) -> dict[str, bool]:
         try:
@@ -60,10 +78,10 @@ class Earlier:
             return dict.fromkeys(ids, False)
         git.require_full_history()
         paths = {f"{reg.FOLDER}/{i}.yaml": i for i in ids}
-        # many files: the folder's log, filtered (a command line stays short)
-        named = list(paths) if len(paths) <= MAX_PATHS else [reg.FOLDER]
-        pairs = [(ch.new_sha, ch.path) for c in git.log(["HEAD"], "", paths=named) for ch in c.changes
+        pairs = [(ch.new_sha, ch.path) for c in git.log(["HEAD"], "", paths=self._named(ids)) for ch in c.changes
                  if ch.path in paths and ch.new_sha != ZERO]
+        from subreg import history
+
         reader = history.Reader(git)
         reader.load(pairs)
         today = self.project.today

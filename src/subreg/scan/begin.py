@@ -1,22 +1,35 @@
 """The first step of a whole-tree scan, kept free of heavy imports: `git grep` starts
 before subreg imports pydantic and loads the catalogue and the registry, so that the
-two overlap on the machine's cores."""
+two overlap on the machine's cores.
+
+The `subreg` command starts it earlier still (`early`, from entry.py): when its
+arguments are those of a whole-tree scan, git grep and git ls-files start in SOURCE
+before click is imported, and `start` later takes them over once it has made sure that
+SOURCE is in a git repository and that they run where it would have run them. What is
+started and not taken over is stopped at exit."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+import atexit
+import os
+from typing import TYPE_CHECKING
 
-from subreg.errors import InputError
-from subreg.gitrepo import Git, ProductTree, Spooled
+from subreg.spool import LIST, Spooled, grep_args
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from subreg.gitrepo import Git
+
+_EARLY: dict[str, tuple[Spooled, Spooled]] = {}  # realpath of SOURCE -> (grep, ls-files)
 
 
-@dataclass
 class Started:
-    root: Path
-    git: Git | None  # None: SOURCE is not in a git repository
-    grep: Spooled | None
-    listing: Spooled | None = None  # git ls-files, started beside the grep
+    def __init__(self, root: Path, git: Git | None, grep: Spooled | None, listing: Spooled | None = None) -> None:
+        self.root = root
+        self.git = git  # None: SOURCE is not in a git repository
+        self.grep = grep
+        self.listing = listing  # git ls-files, started beside the grep
 
     def close(self) -> None:
         """Stop what still runs (the scan stopped early, e.g. on a registry error)."""
@@ -28,6 +41,9 @@ class Started:
 
 
 def git_of(root: Path) -> Git | None:
+    from subreg.errors import InputError
+    from subreg.gitrepo import Git
+
     try:
         return Git(root)
     except InputError:
@@ -35,8 +51,70 @@ def git_of(root: Path) -> Git | None:
 
 
 def start(root: Path) -> Started:
+    from subreg.gitrepo import ProductTree
+
     git = git_of(root)
     if git is None:
+        _stop()
         return Started(root, None, None)
     tree = ProductTree(git)
+    early = _EARLY.pop(str(tree.cwd), None)
+    _stop()
+    if early is not None:
+        return Started(root, git, *early)
     return Started(root, git, tree.grep_start(), tree.files_start())
+
+
+# The command line of a whole-tree scan: global options, `scan`, its options, SOURCE.
+_GLOBAL = ("--repo", "--today")
+_SCAN = ("--format", "--sarif")
+
+
+def source_of(argv: list[str]) -> str | None:
+    """SOURCE, when argv is a whole-tree scan's (`[--repo R] [--today D] scan [--format
+    F] [--sarif S] SOURCE`, in any order after `scan`); None for anything else, or for
+    what this reading is not sure of (click has the last word on every argument)."""
+    args = iter(argv)
+    for arg in args:
+        if arg in _GLOBAL:
+            next(args, None)
+        elif arg.startswith(tuple(f"{o}=" for o in _GLOBAL)):
+            continue
+        elif arg == "scan":
+            break
+        else:
+            return None
+    else:
+        return None
+    source = None
+    for arg in args:
+        if arg in _SCAN:
+            next(args, None)
+        elif arg.startswith(tuple(f"{o}=" for o in _SCAN)):
+            continue
+        elif arg.startswith("-") or source is not None:
+            return None  # --base, --catalog, --help, `--`, a second SOURCE...
+        else:
+            source = arg
+    return source
+
+
+def early(argv: list[str]) -> None:
+    """Start the grep and the file list of the whole-tree scan that argv asks for."""
+    source = source_of(argv)
+    if source is None or not os.path.isdir(source):
+        return
+    where = os.path.realpath(source)
+    try:
+        grep = Spooled.start(grep_args(), where)
+    except OSError:  # pragma: no cover - no git: `start` says so
+        return
+    _EARLY[where] = (grep, Spooled.start(LIST, where))
+    atexit.register(_stop)
+
+
+def _stop() -> None:
+    """Stop what was started early and not taken over."""
+    while _EARLY:
+        for proc in _EARLY.popitem()[1]:
+            proc.close()

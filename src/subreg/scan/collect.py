@@ -29,6 +29,7 @@ from subreg.scan import manifests, names, paths, text
 from subreg.scan.begin import Started, git_of
 from subreg.scan.built import Built
 from subreg.scan.catalog import Matcher
+from subreg.spool import AUTHORITY
 
 MAX_FILE = 2 * 1024 * 1024  # larger files are data, bundles or generated code
 MANIFEST_KINDS = frozenset(manifests.PARSERS)
@@ -177,7 +178,7 @@ def _walk(root: Path) -> Iterable[str]:
 
 
 # What git grep's -o -P pattern takes, for its output without PCRE (whole lines).
-_URLS = re.compile(ProductTree.AUTHORITY.encode())
+_URLS = re.compile(AUTHORITY.encode())
 _AUTHORITIES = re.compile(rb"\x00://([^/\n]*)")  # the -o -P form: each match follows its path's NUL
 # Names worth a look in a file listing: cheap string tests before paths.kind().
 _LISTED = (".txt", ".in", ".toml", ".json", ".xml", ".gradle", ".kts", ".csproj", ".fsproj", ".vbproj", ".tf",
@@ -238,21 +239,47 @@ def _url_files(grep: tuple[bytes, bool], matcher: Matcher, own: tuple[str, ...])
     candidates = [a for a in set(_AUTHORITIES.findall(out)) if _kind(a, matcher, own, kinds)]
     if not candidates:
         return set()
+    # the path prefixes that name a service on a host where the path decides
+    under = {a: _prefixes(a, matcher) for a in candidates if kinds[a] == 2}
     # path NUL url LF path NUL url LF: a path ends at a NUL, and starts after the LF ending the url before it
-    pattern = re.compile(b"\\x00(://(?:" + b"|".join(map(re.escape, sorted(candidates, key=len, reverse=True)))
+    pattern = re.compile(b"\\x00(://(" + b"|".join(map(re.escape, sorted(candidates, key=len, reverse=True)))
                          + b")(?:/[^\\n]*)?)\n")
     files = set()
     looked_up: dict[bytes, bool] = {}  # a URL is looked up once however often the tree holds it
     for m in pattern.finditer(out):
-        url = m.group(1)
-        hit = looked_up.get(url)
-        if hit is None:
-            hit = looked_up[url] = _known(url, matcher, own, kinds)
-        if hit:
-            before = out.rfind(b"\0", 0, m.start())
-            segment = out[before + 1:m.start()]
-            files.add(segment if before < 0 else segment.split(b"\n", 1)[1])
+        prefixes = under.get(m.group(2))
+        if prefixes is not None:
+            url = m.group(1)
+            hit = looked_up.get(url)
+            if hit is None:
+                hit = looked_up[url] = _path_names_service(url, len(m.group(2)), prefixes, matcher)
+            if not hit:
+                continue
+        before = out.rfind(b"\0", 0, m.start())
+        segment = out[before + 1:m.start()]
+        files.add(segment if before < 0 else segment.split(b"\n", 1)[1])
     return {f.decode("utf-8", errors="surrogateescape") for f in files}
+
+
+def _prefixes(authority: bytes, matcher: Matcher) -> tuple[bytes, ...] | None:
+    """For an authority whose path decides: the path prefixes that name a service, as
+    ASCII bytes (None: any path does, the host being a service's; () : ask the matcher,
+    a prefix not being ASCII)."""
+    host = text.host_of(authority.decode("utf-8", errors="replace")) or ""
+    if matcher.host(host) is not None:
+        return None
+    listed = [p for p, _ in matcher.urls.get(host, ())]
+    return tuple(p.encode() for p in listed) if all(p.isascii() for p in listed) else ()
+
+
+def _path_names_service(url: bytes, size: int, prefixes: tuple[bytes, ...], matcher: Matcher) -> bool:
+    """matcher.url()'s path test on bytes: `/drive` covers `/drive/v3/files`, not
+    `/drivers`, in any ASCII case; a path that is not ASCII asks the matcher itself."""
+    rest = url[3 + size:]
+    if not prefixes or not rest.isascii():
+        return _names_service(url, matcher)
+    path = (rest or b"/").lower()
+    return any(path == p or path.startswith(p + b"/") for p in prefixes)
 
 
 def _kind(authority: bytes, matcher: Matcher, own: tuple[str, ...], kinds: dict[bytes, int]) -> int:

@@ -1,0 +1,135 @@
+"""The whole-tree scan's early start (scan/begin.py, entry.py): git grep and git ls-files
+start in SOURCE before click and pydantic are imported, and the scan takes them over
+only when they run where it would have run them; and the byte-level path test of
+hosts whose path decides (collect._url_files)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from subreg.gitrepo import Git, ProductTree
+from subreg.scan import begin, collect
+from test_scan_evidence import MATCHER, found, tree
+
+STRIPE = 'KEY = "https://api.stripe.com/v1/charges"\n'
+
+
+@pytest.mark.parametrize(("argv", "source"), [
+    (["scan", "src"], "src"),
+    (["--repo", "c", "--today", "2026-12-01", "scan", "--format", "json", "src", "--sarif", "o.sarif"], "src"),
+    (["--repo=c", "--today=2026-12-01", "scan", "--format=json", "--sarif=o", "src"], "src"),
+    (["scan", "--format", "text", "-weird name"], None),  # an option click does not know
+    (["scan", "--base", "main", "src"], None),  # a change: no whole-tree grep
+    (["scan", "--base=main", "src"], None),
+    (["scan", "--catalog"], None),
+    (["scan", "--help"], None),
+    (["scan", "--", "src"], None),
+    (["scan"], None),
+    (["scan", "a", "b"], None),  # click refuses it
+    (["--repo", "scan", "check"], None),  # `scan` is --repo's value here
+    (["check", "--all"], None),
+    (["validate", "scan"], None),
+    (["--version"], None),
+    ([], None),
+])
+def test_only_a_whole_tree_scan_starts_early(argv: list[str], source: str | None) -> None:
+    assert begin.source_of(argv) == source
+
+
+def test_the_scan_takes_over_what_started_early(tmp_path: Path) -> None:
+    root = tree(tmp_path / "p", {"a.py": STRIPE, "b.py": 'U = "https://example.org"\n'})
+    begin.early(["--repo", str(tmp_path), "scan", str(root)])
+    grep, listing = begin._EARLY[os.path.realpath(root)]
+    started = begin.start(root)
+    assert started.grep is grep and started.listing is listing and begin._EARLY == {}
+    got = collect.whole(started, MATCHER, (), ())
+    assert found(got) == [("a.py", 1, "stripe", "host", "api.stripe.com")]
+
+
+def test_a_symlinked_source_is_taken_over_by_its_real_folder(tmp_path: Path) -> None:
+    root = tree(tmp_path / "p", {"svc/a.py": STRIPE})
+    (tmp_path / "link").symlink_to(root / "svc")
+    begin.early(["scan", str(tmp_path / "link")])
+    grep = begin._EARLY[os.path.realpath(root / "svc")][0]
+    started = begin.start(tmp_path / "link")
+    assert started.grep is grep
+    assert found(collect.whole(started, MATCHER, (), ())) == [("a.py", 1, "stripe", "host", "api.stripe.com")]
+
+
+def test_what_started_early_for_another_folder_is_stopped_not_used(tmp_path: Path) -> None:
+    root = tree(tmp_path / "p", {"a/x.py": STRIPE, "b/y.py": 'U = "https://api.openai.com/v1"\n'})
+    begin.early(["scan", str(root / "a")])
+    grep, listing = begin._EARLY[os.path.realpath(root / "a")]
+    started = begin.start(root / "b")
+    assert started.grep is not grep and begin._EARLY == {}
+    assert grep.proc.returncode is not None and grep.out.closed and listing.out.closed
+    assert found(collect.whole(started, MATCHER, (), ())) == [("y.py", 1, "openai", "host", "api.openai.com")]
+
+
+def test_outside_git_the_early_processes_are_stopped_and_the_folder_walked(tmp_path: Path) -> None:
+    root = tree(tmp_path / "plain", {"a.py": STRIPE}, commit=False)
+    begin.early(["scan", str(root)])
+    grep, _ = begin._EARLY[os.path.realpath(root)]
+    started = begin.start(root)
+    assert started.git is None and started.grep is None and begin._EARLY == {}
+    assert grep.proc.returncode is not None and grep.out.closed
+    assert found(collect.whole(started, MATCHER, (), ())) == [("a.py", 1, "stripe", "host", "api.stripe.com")]
+
+
+def test_early_does_nothing_for_a_missing_folder_or_another_command(tmp_path: Path) -> None:
+    begin.early(["scan", str(tmp_path / "missing")])
+    begin.early(["check", "--all"])
+    assert begin._EARLY == {}
+
+
+def test_an_unused_early_start_is_stopped_at_exit(tmp_path: Path) -> None:
+    """The command fails before the scan (a bad --today): no git is left running."""
+    root = tree(tmp_path / "p", {"a.py": STRIPE})
+    # registered before early(): atexit runs last-registered first, so this looks after begin's _stop
+    code = ("import sys, atexit; procs = []; "
+            "atexit.register(lambda: print([p.returncode is not None for p in procs])); "
+            "import subreg.scan.begin as b; b.early(sys.argv[1:]); "
+            "procs += [s.proc for pair in b._EARLY.values() for s in pair]")
+    out = subprocess.run([sys.executable, "-c", code, "scan", str(root)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[True, True]"  # never polled, a process's returncode stays None
+
+
+# -- the path test of hosts where the path decides --------------------------------------
+
+
+def _reference(out: tuple[bytes, bool]) -> set[str]:
+    """The files _url_files must name: those with a URL that the matcher itself maps to
+    a service (the definition, one URL at a time)."""
+    return {p.decode("utf-8", errors="surrogateescape") for p, url in ProductTree.grep_records(*out)
+            if collect._known(url, MATCHER, (), {})}
+
+
+@pytest.mark.parametrize("url", [
+    "https://acuityscheduling.com/api/v1/appointments",  # under the service's path
+    "https://acuityscheduling.com/API/v1",  # in another case
+    "https://acuityscheduling.com/api",  # the path itself
+    "https://acuityscheduling.com/api/",
+    "https://acuityscheduling.com/apis/v1",  # not at a segment boundary
+    "https://acuityscheduling.com/",  # the host alone
+    "https://acuityscheduling.com",
+    "https://acuityscheduling.com/pricing",
+    "https://acuityscheduling.com/api/caf\u00e9",  # not ASCII: the matcher decides
+    "https://acuityscheduling.com/\u212api",  # KELVIN SIGN, which str.lower() makes a k
+    "https://export.arxiv.org/rss/cs",  # one of three paths
+    "https://export.arxiv.org/oai2",
+    "https://export.arxiv.org/ab",
+])
+def test_the_byte_path_test_names_the_files_the_matcher_would(tmp_path: Path, url: str) -> None:
+    root = tree(tmp_path / "p", {"a.py": f'U = "{url}"\n', "b.py": STRIPE})
+    pt = ProductTree(Git(root))
+    try:
+        out = pt.grep_output(pt.grep_start())
+    finally:
+        pt.git.close()
+    assert collect._url_files(out, MATCHER, ()) == _reference(out)
+    assert "b.py" in collect._url_files(out, MATCHER, ())
