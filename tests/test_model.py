@@ -134,3 +134,11 @@ def test_the_countries_are_babels_and_the_file_is_one_sorted_code_a_line() -> No
     assert model.countries() == model.babel_countries()
     assert {"DE", "FR", "US", "IN", "CH"} <= model.countries() and not {"EU", "ZZ", "419"} & model.countries()
     assert model.COUNTRIES.read_text(encoding="ascii") == "\n".join(sorted(model.babel_countries())) + "\n"
+
+
+def test_identity_keeps_exactly_the_casefolded_letters_and_digits_of_every_character() -> None:
+    # the regular expression stands for "".join(ch for ch in name.casefold() if ch.isalnum())
+    every = "".join(map(chr, range(0x110000)))
+    assert model.identity(every) == "".join(ch for ch in every.casefold() if ch.isalnum())
+    assert model.identity("Straße_GmbH & Co. KG") == "strassegmbhcokg"
+    assert model.identity("ＯｐｅｎＡＩ, L.L.C.") == "ｏｐｅｎａｉllc" and model.identity("Ⅻ-٣") == "ⅻ٣"

@@ -9,11 +9,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from subreg.gitrepo import Git, ProductTree
-from subreg.scan import begin, collect
+from subreg.scan import begin, catalog, collect, compare
 from test_scan_evidence import MATCHER, found, tree
 
 STRIPE = 'KEY = "https://api.stripe.com/v1/charges"\n'
@@ -133,3 +134,26 @@ def test_the_byte_path_test_names_the_files_the_matcher_would(tmp_path: Path, ur
         pt.git.close()
     assert collect._url_files(out, MATCHER, ()) == _reference(out)
     assert "b.py" in collect._url_files(out, MATCHER, ())
+
+
+# -- a website split without urlsplit ------------------------------------------------------
+
+def _split(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return (parts.hostname or "").lower().removeprefix("www."), parts.path.rstrip("/").lower()
+
+
+ODD_SITES = ["https://Stripe.com", "https://a.b/c/", "https://a.b/C/D?x#y", "http://x.io:80/a", "https://u@x.io/a",
+             "https://x.io/a;b", "https://x.io/%41", "https://x.io/a\\b", "https://[::1]/a", "https://x.io//a//",
+             "https://x.io/a b", "https://x.io/a\tb", "https://x.io/a\nb", "https://x.io/\u00e9", "https://x.io/a/../b",
+             "https://x.io\n/a", "https://www.x.io", "https://x..io/", "https://WWW.X.IO/A/", "ftp://x.io/a", "x.io/a",
+             "https://x.io/\u212a", "https://x.io/a\x7fb"]
+
+
+@pytest.mark.parametrize("url", ODD_SITES)
+def test_a_website_is_split_as_urlsplit_splits_it(url: str) -> None:
+    assert compare._site(url) == _split(url)
+
+
+def test_every_catalogue_website_is_split_as_urlsplit_splits_it() -> None:
+    assert [compare._site(s.website) for s in catalog.load()] == [_split(s.website or "") for s in catalog.load()]

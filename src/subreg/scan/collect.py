@@ -239,22 +239,36 @@ def _url_files(grep: tuple[bytes, bool], matcher: Matcher, own: tuple[str, ...])
     candidates = [a for a in set(_AUTHORITIES.findall(out)) if _kind(a, matcher, own, kinds)]
     if not candidates:
         return set()
-    # the path prefixes that name a service on a host where the path decides
-    under = {a: _prefixes(a, matcher) for a in candidates if kinds[a] == 2}
+    # A host where the path decides is matched only where its path may name a service:
+    # under one of its prefixes (ASCII, in any case), or when the path is not ASCII (the
+    # matcher decides). Any other candidate is a service's, whatever the path.
+    alternatives = []
+    under: dict[bytes, bool] = {}  # authority -> whether its path still needs the matcher
+    for a in sorted(candidates, key=len, reverse=True):
+        prefixes = _prefixes(a, matcher) if kinds[a] == 2 else None
+        if prefixes is None:
+            alternatives.append(re.escape(a))
+            continue
+        under[a] = not prefixes
+        if prefixes:
+            listed = b"|".join(re.escape(p) for p in prefixes)
+            alternatives.append(re.escape(a) + b"(?=(?i:" + listed + b")(?:/|\n)|[^\n]*[\x80-\xff])")
+        else:
+            alternatives.append(re.escape(a))
     # path NUL url LF path NUL url LF: a path ends at a NUL, and starts after the LF ending the url before it
-    pattern = re.compile(b"\\x00(://(" + b"|".join(map(re.escape, sorted(candidates, key=len, reverse=True)))
-                         + b")(?:/[^\\n]*)?)\n")
+    pattern = re.compile(b"\\x00(://(" + b"|".join(alternatives) + b")(?:/[^\\n]*)?)\n")
     files = set()
     looked_up: dict[bytes, bool] = {}  # a URL is looked up once however often the tree holds it
     for m in pattern.finditer(out):
-        prefixes = under.get(m.group(2))
-        if prefixes is not None:
+        authority = m.group(2)
+        if authority in under:
             url = m.group(1)
-            hit = looked_up.get(url)
-            if hit is None:
-                hit = looked_up[url] = _path_names_service(url, len(m.group(2)), prefixes, matcher)
-            if not hit:
-                continue
+            if under[authority] or not url.isascii():
+                hit = looked_up.get(url)
+                if hit is None:
+                    hit = looked_up[url] = _names_service(url, matcher)
+                if not hit:
+                    continue
         before = out.rfind(b"\0", 0, m.start())
         segment = out[before + 1:m.start()]
         files.add(segment if before < 0 else segment.split(b"\n", 1)[1])
@@ -270,16 +284,6 @@ def _prefixes(authority: bytes, matcher: Matcher) -> tuple[bytes, ...] | None:
         return None
     listed = [p for p, _ in matcher.urls.get(host, ())]
     return tuple(p.encode() for p in listed) if all(p.isascii() for p in listed) else ()
-
-
-def _path_names_service(url: bytes, size: int, prefixes: tuple[bytes, ...], matcher: Matcher) -> bool:
-    """matcher.url()'s path test on bytes: `/drive` covers `/drive/v3/files`, not
-    `/drivers`, in any ASCII case; a path that is not ASCII asks the matcher itself."""
-    rest = url[3 + size:]
-    if not prefixes or not rest.isascii():
-        return _names_service(url, matcher)
-    path = (rest or b"/").lower()
-    return any(path == p or path.startswith(p + b"/") for p in prefixes)
 
 
 def _kind(authority: bytes, matcher: Matcher, own: tuple[str, ...], kinds: dict[bytes, int]) -> int:

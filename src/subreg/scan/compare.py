@@ -14,6 +14,7 @@ the service it is linked to, or make a service of its own (id: the entry's id).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -43,9 +44,18 @@ class Links:
         return sorted(s for s, es in self.entries.items() if any(e.id == sp_id for e in es))
 
 
+# A plain https URL (a lowercase host; no user, port, query or fragment): what almost
+# every website is, split without urlsplit's cost (link() splits every catalogue record's).
+_PLAIN = re.compile(r"https?://([a-z0-9.-]+)(/[^?#;\\@:%\[\]\s\x00-\x1f\x7f]*)?")
+
+
 def _site(url: str | None) -> tuple[str, str]:
+    """(host without `www.`, path without its final `/`), lowercase, as urlsplit reads them."""
     if not url:
         return "", ""
+    plain = _PLAIN.fullmatch(url)
+    if plain:
+        return plain.group(1).removeprefix("www."), (plain.group(2) or "").rstrip("/").lower()
     parts = urlsplit(url)
     host = (parts.hostname or "").lower().removeprefix("www.")
     return host, parts.path.rstrip("/").lower()
