@@ -243,32 +243,22 @@ def _url_files(grep: tuple[bytes, bool], matcher: Matcher, own: tuple[str, ...])
     # under one of its prefixes (ASCII, in any case), or when the path is not ASCII (the
     # matcher decides). Any other candidate is a service's, whatever the path.
     alternatives = []
-    under: dict[bytes, bool] = {}  # authority -> whether its path still needs the matcher
+    under = set()  # the authorities whose path decides
     for a in sorted(candidates, key=len, reverse=True):
         prefixes = _prefixes(a, matcher) if kinds[a] == 2 else None
         if prefixes is None:
             alternatives.append(re.escape(a))
-            continue
-        under[a] = not prefixes
-        if prefixes:
+        else:
+            under.add(a)
             listed = b"|".join(re.escape(p) for p in prefixes)
             alternatives.append(re.escape(a) + b"(?=(?i:" + listed + b")(?:/|\n)|[^\n]*[\x80-\xff])")
-        else:
-            alternatives.append(re.escape(a))
     # path NUL url LF path NUL url LF: a path ends at a NUL, and starts after the LF ending the url before it
     pattern = re.compile(b"\\x00(://(" + b"|".join(alternatives) + b")(?:/[^\\n]*)?)\n")
     files = set()
-    looked_up: dict[bytes, bool] = {}  # a URL is looked up once however often the tree holds it
     for m in pattern.finditer(out):
-        authority = m.group(2)
-        if authority in under:
-            url = m.group(1)
-            if under[authority] or not url.isascii():
-                hit = looked_up.get(url)
-                if hit is None:
-                    hit = looked_up[url] = _names_service(url, matcher)
-                if not hit:
-                    continue
+        url = m.group(1)
+        if m.group(2) in under and not url.isascii() and not _names_service(url, matcher):
+            continue
         before = out.rfind(b"\0", 0, m.start())
         segment = out[before + 1:m.start()]
         files.add(segment if before < 0 else segment.split(b"\n", 1)[1])
@@ -276,14 +266,13 @@ def _url_files(grep: tuple[bytes, bool], matcher: Matcher, own: tuple[str, ...])
 
 
 def _prefixes(authority: bytes, matcher: Matcher) -> tuple[bytes, ...] | None:
-    """For an authority whose path decides: the path prefixes that name a service, as
-    ASCII bytes (None: any path does, the host being a service's; () : ask the matcher,
-    a prefix not being ASCII)."""
+    """For an authority whose path decides: the path prefixes that name a service (the
+    catalogue's are ASCII, by its schema); None: any path does, the host being a
+    service's."""
     host = text.host_of(authority.decode("utf-8", errors="replace")) or ""
     if matcher.host(host) is not None:
         return None
-    listed = [p for p, _ in matcher.urls.get(host, ())]
-    return tuple(p.encode() for p in listed) if all(p.isascii() for p in listed) else ()
+    return tuple(p.encode("ascii") for p, _ in matcher.urls[host])
 
 
 def _kind(authority: bytes, matcher: Matcher, own: tuple[str, ...], kinds: dict[bytes, int]) -> int:
