@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from subreg.gitrepo import Git, ProductTree
-from subreg.scan import begin, catalog, collect, compare
+from subreg.scan import begin, catalog, collect, compare, paths
 from test_scan_evidence import MATCHER, found, tree
 
 STRIPE = 'KEY = "https://api.stripe.com/v1/charges"\n'
@@ -157,3 +157,44 @@ def test_a_website_is_split_as_urlsplit_splits_it(url: str) -> None:
 
 def test_every_catalogue_website_is_split_as_urlsplit_splits_it() -> None:
     assert [compare._site(s.website) for s in catalog.load()] == [_split(s.website or "") for s in catalog.load()]
+
+
+# -- the names a file list is read for -----------------------------------------------------
+
+LISTED_KINDS = {"pyproject", "pipfile", "setup.cfg", "npm", "go", "gemfile", "maven", "gradle", "cargo", "composer",
+                "nuget", "requirements", "env", "terraform", "deploy", "metadata"}
+NAMES = [*paths.MANIFESTS, "Pipfile", "Gemfile", "POM.xml", "Cargo.toml", "App.csproj", "lib.fsproj", "old.vbproj",
+         "requirements.txt", "requirements-prod.txt", "requirements_base.in", "requirements.pip", "prod-requirements.txt",
+         "requirements/base.txt", "requirements/dev.txt", ".env", ".env.example", ".env.local", "prod.env", "env.example",
+         "env.sample", "env.template", "env.dist", ".envrc", "envrc", "main.tf", "Dockerfile", "Dockerfile.prod",
+         "dockerfile-dev", "api.dockerfile", "docker-compose.yml", "docker-compose.prod.yaml", "compose.yaml",
+         "compose-prod.yml", "app.yaml", "app.json", "fly.toml", "render.yaml", "netlify.toml", "vercel.json",
+         "serverless.yml", "Procfile", "manifest.yml", "values.yaml", "values-prod.yaml", "wrangler.toml",
+         "railway.json", "railway.toml", "heroku.yml", "template.yaml", "skaffold.yaml", "k8s/deployment.yaml",
+         "deploy/api.yml", "charts/app/templates/cm.yaml", "PKG-INFO", "pkg.dist-info/METADATA", "x.egg-info/PKG-INFO",
+         # code, docs, data and look-alikes: kind() takes none of them as a listed kind
+         "index.js", "app.py", "nodes.json", "mypackage.json", "codex.node.json", "data.xml", "notes.txt",
+         "config.yaml", "tsconfig.json", "package-lock.json", "yarn.lock", "go.sum", "README.md", "envoy.yaml",
+         "environment.ts", "dockerfile.md", "requirements.md", "setup.py", "Makefile"]
+
+
+@pytest.mark.parametrize("rel", NAMES)
+def test_every_name_of_a_listed_kind_passes_the_cheap_name_test(rel: str) -> None:
+    if paths.kind(rel) in LISTED_KINDS:
+        assert paths.listed(rel.rsplit("/", 1)[-1])
+
+
+def test_the_cheap_name_test_passes_over_what_a_large_tree_holds_most_of() -> None:
+    assert [n for n in ("index.js", "codex.node.json", "nodes.json", "icon.svg", "README.md", "app.tsx", "a.d.ts")
+            if paths.listed(n)] == []
+    assert sum(paths.kind(n) in LISTED_KINDS for n in NAMES) >= 60  # the list above reaches every listed kind
+    assert {paths.kind(n) for n in NAMES} >= LISTED_KINDS
+
+
+def test_templates_and_deploy_files_the_old_name_test_passed_over_are_read(tmp_path: Path) -> None:
+    """env.example, envrc and api.dockerfile are evidence by kind(); a git tree's file
+    list used to skip them by name before kind() was asked."""
+    root = tree(tmp_path / "p", {"env.example": "STRIPE_SECRET_KEY=\n", "envrc": "export SENTRY_DSN=\n",
+                                 "api.dockerfile": "FROM python:3.12\nENV TWILIO_AUTH_TOKEN=x\n"})
+    assert [(e.path, e.line, e.service, e.kind) for e in collect.whole(begin.start(root), MATCHER, (), ()).evidence] == [
+        ("api.dockerfile", 2, "twilio", "env"), ("env.example", 1, "stripe", "env"), ("envrc", 1, "sentry", "env")]

@@ -180,9 +180,6 @@ def _walk(root: Path) -> Iterable[str]:
 # What git grep's -o -P pattern takes, for its output without PCRE (whole lines).
 _URLS = re.compile(AUTHORITY.encode())
 _AUTHORITIES = re.compile(rb"\x00://([^/\n]*)")  # the -o -P form: each match follows its path's NUL
-# Names worth a look in a file listing: cheap string tests before paths.kind().
-_LISTED = (".txt", ".in", ".toml", ".json", ".xml", ".gradle", ".kts", ".csproj", ".fsproj", ".vbproj", ".tf",
-           ".yaml", ".yml", ".mod", ".cfg", ".env", "gemfile", "pipfile", "procfile", "pkg-info", "metadata")
 
 
 def whole(started: Started, matcher: Matcher, own: tuple[str, ...], skip: tuple[str, ...]) -> Collected:
@@ -207,8 +204,7 @@ def whole(started: Started, matcher: Matcher, own: tuple[str, ...], skip: tuple[
         listed = tree.files(started.listing)
         built = reader.built = Built(listed, head)
         for rel in listed:
-            low = rel.rsplit("/", 1)[-1].lower()
-            if not (low.endswith(_LISTED) or low.startswith((".env", "dockerfile", "requirements"))):
+            if not paths.listed(rel.rsplit("/", 1)[-1]):
                 continue
             kind = paths.kind(rel, built)
             if kind is not None and kind not in CODE_KINDS and not _skipped(rel, skip):

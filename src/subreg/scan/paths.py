@@ -114,6 +114,24 @@ _DEPLOY_DIRS = frozenset({"k8s", "kubernetes", "kube", "deploy", "deployment", "
 _ENV_FILE = re.compile(r"^(\.env(\..*)?|.*\.env|env\.(example|sample|template|dist)|\.?envrc)$")
 
 
+# What a file list is read for besides code (kind()'s manifest, requirements, env,
+# terraform, deploy and metadata kinds), by cheap string tests on the lowercase name: a
+# superset of the names _kind() gives those kinds (a test holds the two together), so
+# that most of a large tree's names are passed over without kind().
+_LISTED_SUFFIXES = (".txt", ".in", ".pip", ".toml", ".xml", ".gradle", ".kts", ".csproj", ".fsproj", ".vbproj",
+                    ".tf", ".yaml", ".yml", ".mod", ".cfg", ".env", ".dockerfile", "package.json",
+                    "composer.json", "app.json", "vercel.json", "railway.json")
+_LISTED_PREFIXES = (".env", "env.", "envrc", "dockerfile", "requirements", "gemfile", "pipfile", "procfile")
+_LISTED_NAMES = frozenset({"pkg-info", "metadata"})
+
+
+def listed(name: str) -> bool:
+    """Whether a file name may be a manifest, requirements, env, terraform, deploy or
+    metadata file (kind() decides)."""
+    low = name.lower()
+    return low.endswith(_LISTED_SUFFIXES) or low.startswith(_LISTED_PREFIXES) or low in _LISTED_NAMES
+
+
 def hashed(name: str) -> bool:
     """Whether a file name is a bundler's content-hashed output (`main-fc8e0fefa2ef3d8c.js`)."""
     return _HASHED.search(name) is not None
