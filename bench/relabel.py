@@ -3,13 +3,16 @@
 Labellers who must not see the catalogue name every service `other:<name>`, and each
 note names the file and the host(s) or the package that reaches the service. Once the
 catalogue is frozen, and before the scan first runs on the set, this renames each label
-whose note names hosts or packages that the catalogue's matcher maps to exactly one
-service: hosts by the matcher's own host test (a URL's path where the catalogue knows
-the service by host and path; a templated label such as `<region>` read as one label),
-packages in the package's own ecosystem where the note writes "<name> package",
-"through <name>", or a scoped npm name (`@scope/name`). A label whose note maps to none stays
-`other:`; one whose note maps to several is left as it is and printed for a person to
-decide. Two labels that map to one service become one.
+whose own name is a catalogue id (`other:aws`: the labeller named the vendor as the
+catalogue does) to that id; otherwise each label whose note names hosts or packages
+that the catalogue's matcher maps to exactly one service: hosts by the matcher's own
+host test (a URL's path where the catalogue knows the service by host and path; a
+templated label such as `<region>` or `{s}` read as one label), packages in the
+package's own ecosystem where the note writes "<name> package", "through <name>", or a
+scoped npm name (`@scope/name`). A label whose note maps to none stays `other:`; one
+whose note maps to several is left as it is and printed for a person to decide. Two
+labels that map to one service become one. (The name comes first: CARTO's tiles served
+from a Fastly host are CARTO's, as their labeller wrote.)
 
 Usage: python bench/relabel.py LABELS.yaml [...] > block.yaml  (the renamed entries, as YAML)
 """
@@ -25,11 +28,11 @@ import yaml
 
 from subreg.scan import catalog
 
-HOST = re.compile(r"(?<![\w@./-])((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63})(/[\w./~-]*)?", re.IGNORECASE)
+HOST = re.compile(r"(?<![\w@.-])((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63})(/[\w./~-]*)?", re.IGNORECASE)
 PACKAGES = (re.compile(r"`?([@\w][\w./@-]*)`?\s+(?:npm\s+|PyPI\s+)?package\b", re.IGNORECASE),
             re.compile(r"\bthrough\s+(?:the\s+)?`?([@\w][\w./@-]*[\w])`?", re.IGNORECASE),
             re.compile(r"(?<![\w@])(@[\w.-]+/[\w.-]+)"))  # a scoped npm package wherever it is named
-PLACEHOLDER = re.compile(r"<[^<>\s]*>")  # s3.<region>.amazonaws.com: a templated label
+PLACEHOLDER = re.compile(r"<[^<>\s]*>|\{[^{}\s]*\}")  # s3.<region>.amazonaws.com, {s}.tile...: a templated label
 ECOSYSTEM = {"pypi": "pypi", "npm": "npm"}
 
 
@@ -49,20 +52,25 @@ def services_of(note: str, eco: str, matcher: catalog.Matcher) -> set[str]:
     return found
 
 
-def rename(pkg: dict[str, Any], matcher: catalog.Matcher, log: list[str]) -> dict[str, Any]:
+def rename(pkg: dict[str, Any], matcher: catalog.Matcher, known: set[str], log: list[str]) -> dict[str, Any]:
     eco = ECOSYSTEM[pkg["registry"]]
     out = dict(pkg)
     for field in ("used", "not_used"):
         notes = pkg.get("notes", {}) if field == "used" else pkg.get("not_used", {})
-        ids = list(pkg.get("used", [])) if field == "used" else list(notes)
-        new_ids: list[str] = []
+        labels = list(pkg.get("used", [])) if field == "used" else list(notes)
+        new_labels: list[str] = []
         new_notes: dict[str, str] = {}
-        for label in ids:
+        for label in labels:
             note = str(notes.get(label, ""))
             target = label
             if label.startswith("other:"):
                 hits = services_of(note, eco, matcher)
-                if len(hits) == 1:
+                if label[6:] in known:
+                    target = label[6:]
+                    note = f"(renamed from {label}: the labeller's name is the catalogue's id) {note}"
+                    log.append(f"{pkg['name']}: {field} {label} -> {target} (by its name; its note maps to "
+                               f"{sorted(hits) or 'none'})")
+                elif len(hits) == 1:
                     target = hits.pop()
                     note = f"(renamed from {label} by its noted host or package) {note}"
                     log.append(f"{pkg['name']}: {field} {label} -> {target}")
@@ -71,22 +79,24 @@ def rename(pkg: dict[str, Any], matcher: catalog.Matcher, log: list[str]) -> dic
             if target in new_notes:
                 new_notes[target] += f"; {note}"
             else:
-                new_ids.append(target)
+                new_labels.append(target)
                 new_notes[target] = note
         if field == "used":
-            out["used"], out["notes"] = new_ids, new_notes
+            out["used"], out["notes"] = new_labels, new_notes
         else:
             out["not_used"] = new_notes
     return out
 
 
 def main(argv: list[str]) -> int:
-    matcher = catalog.Matcher.build(catalog.load())
+    services = catalog.load()
+    matcher = catalog.Matcher.build(services)
+    known = {s.id for s in services}
     log: list[str] = []
     block = []
     for path in argv:
         for pkg in yaml.safe_load(Path(path).read_text()):
-            block.append(rename(pkg, matcher, log))
+            block.append(rename(pkg, matcher, known, log))
     sys.stdout.write(yaml.safe_dump(block, sort_keys=False, allow_unicode=True, width=120))
     for line in log:
         print(line, file=sys.stderr)
