@@ -165,3 +165,68 @@ def test_installed_subreg_leaves_out_samples_library_copies_and_mapless_bundles(
     [f] = [f for f in doc["findings"] if f["check"] == "undeclared-subprocessor"]
     assert (f["service"], f["path"], f["line"]) == ("slack", f"{product.as_posix()}/server.js", 1)
     assert f["evidence"] == [{"path": f"{product.as_posix()}/server.js", "line": 1, "kind": "host", "text": "hooks.slack.com"}]
+
+
+@pytest.mark.parametrize(("rel", "kind"), [
+    ("indico/web/static/dist/js/mathjax/es5/latest.js", None), ("static/tinymce/plugins/media/plugin.js", None),
+    ("public/swagger-ui/index.html", None), ("assets/vendor-libs/pdfjs/web/viewer.mjs", None),
+    ("static/MathJax/MathJax.js", None), ("app/static/codemirror/mode/xml.js", None),
+    # near misses: a product's own folders with names of their own, and files named like a library's folder
+    ("static/js/editor/mathjax_config.js", "source"), ("app/maps/leaflet_layers.js", "source"),
+    ("static/js/katex_setup.js", "source"), ("src/charts/index.ts", "source"), ("src/mathjax_support/render.py", "source"),
+])
+def test_a_folder_named_after_a_well_known_library_is_vendored_code(rel: str, kind: str | None) -> None:
+    assert paths.kind(rel) == kind
+    assert any(paths.excluded_dir(p) for p in rel.split("/")[:-1]) is (kind is None)  # the walk skips the folder
+
+
+def test_a_library_copy_folder_gives_no_evidence_in_a_git_tree_or_on_disk(tmp_path: Path) -> None:
+    files = {"static/mathjax/es5/latest.js": 'var CDN = "https://cdnjs.cloudflare.com/ajax/libs/mathjax/";\n',
+             "app/main.py": 'SENTRY = "https://o1.ingest.sentry.io/api/1"\n'}
+    for commit in (True, False):
+        root = tree(tmp_path / f"p{commit}", files, commit=commit)
+        assert [(e.path, e.service) for e in scan(root).evidence] == [("app/main.py", "sentry")]
+
+
+CSP_FILES = {
+    # a list per directive, spread over lines (the Unleash server's secure-headers.js)
+    "src/secure-headers.js": "import helmet from 'helmet';\nconst STRIPE_SCRIPT_SRC = [\n    'https://js.stripe.com',\n"
+                             "    // the checkout\n    'https://checkout.stripe.com',\n];\n"
+                             "const SENTRY_CONNECT_SRC = [\n\n    'https://o1.ingest.sentry.io',\n];\n",
+    # helmet's directives on one line, a header string, a Python dict of directives
+    "src/helmet.js": "app.use(helmet({ contentSecurityPolicy: { directives: {\n"
+                     "  scriptSrc: [\"'self'\", \"https://js.stripe.com\"],\n"
+                     "  'connect-src': [\"https://api.openai.com\"],\n} } }));\n"
+                     "res.set('Content-Security-Policy', \"default-src 'self'; img-src https://www.gravatar.com\");\n",
+    "app/csp.py": 'CSP = {\n    "frame-ancestors": ["https://app.hubspot.com"],\n}\n',
+}
+USES = {
+    # near misses: a script the page loads, an image, a list of endpoints the code calls
+    "src/loader.js": "const scriptSrc = 'https://js.stripe.com/v3';\nimg.src = \"https://www.gravatar.com/avatar/x\";\n",
+    "src/endpoints.js": "const ENDPOINTS = [\n    'https://api.openai.com/v1',\n];\nconst imgSrc = [\n"
+                        "    'https://o1.ingest.sentry.io/api/1',\n];\n",
+}
+
+
+def test_a_content_security_policy_allowlist_is_not_a_use(tmp_path: Path) -> None:
+    assert found(scan(tree(tmp_path / "csp", CSP_FILES))) == []
+    assert [(e.path, e.line, e.service) for e in scan(tree(tmp_path / "uses", USES)).evidence] == [
+        ("src/endpoints.js", 2, "openai"), ("src/loader.js", 1, "stripe"), ("src/loader.js", 2, "gravatar")]
+
+
+@pytest.mark.parametrize(("prefix", "allowed"), [
+    ("script-src 'self' ", True), ("\"frame-ancestors\": [\"", True), ("  connectSrc: ['", True),
+    ("CONNECT_SRC = [\"", True), ("[\"'self'\", \"", True), ("Content-Security-Policy: ", True),
+    ("const scriptSrc = '", False), ("img.src = \"", False), ("imgSrc = \"", False), ("description-src '", False),
+    ("my-script-src-loader = '", False), ("self.url = '", False),
+])
+def test_what_names_a_csp_source(prefix: str, allowed: bool) -> None:
+    assert text.allowed_source(prefix) is allowed
+
+
+def test_a_list_is_looked_up_to_its_opening_line_within_the_limit() -> None:
+    lines = ["SCRIPT_SRC = ["] + ["    'https://a.example',"] * (text.ALLOWLIST_LINES - 1) + ["    'https://b.example',"]
+    assert text.in_allowlist(lines, text.ALLOWLIST_LINES) is True  # its opener is the limit's last line up
+    assert text.in_allowlist(lines, text.ALLOWLIST_LINES + 1) is False  # one line further: not looked for
+    assert text.in_allowlist(["    'https://a.example',"], 1) is False  # no line above: no list named
+    assert text.in_allowlist(["ENDPOINTS = [", "    'https://a.example',"], 2) is False

@@ -9,8 +9,8 @@ are the product's only code, kind `bundle`). A content-hashed bundle without a s
 map is excluded too when the tree holds code of its own beside it: the libraries bundled
 into it cannot be told from the product's code, and the product's code is scanned.
 Sample and example configuration files, and copies of well-known libraries (by their
-distributed names; `text.vendored()` tells them by their licence banner), are not
-evidence either.
+distributed file or folder names; `text.vendored()` tells them by their licence
+banner), are not evidence either.
 """
 
 from __future__ import annotations
@@ -37,6 +37,17 @@ EXCLUDED_DIRS = frozenset({
     "benchmarks", "bench", "stories", ".storybook", "storybook", "generated", "__generated__",
     "gen", ".github", ".gitlab", ".circleci", ".buildkite", ".devcontainer", "locale", "locales",
     "i18n", "migrations",
+})
+# Folders that hold a copy of a well-known third-party library, by the name it is
+# distributed under (Indico's `static/dist/js/mathjax/`, a `tinymce/` or `swagger-ui/`
+# beside a product's own scripts): vendored code, whose CDN fallbacks and links are the
+# library's. Names a product's own module could have (`editor`, `maps`, `charts`) are not listed.
+LIBRARY_DIRS = frozenset({
+    "mathjax", "tinymce", "ckeditor", "ckeditor4", "ckeditor5", "pdfjs", "pdf.js", "pdfjs-dist", "swagger-ui",
+    "swagger-ui-dist", "redoc", "monaco", "monaco-editor", "ace-builds", "codemirror", "codemirror5", "katex",
+    "mermaid", "openlayers", "jquery-ui", "font-awesome", "fontawesome", "fontawesome-free", "select2",
+    "highlight.js", "highlightjs", "prismjs", "summernote", "froala", "fullcalendar", "plotly.js", "reveal.js",
+    "revealjs", "simplemde", "easymde", "tui-editor", "datatables", "jstree", "mathquill", "leaflet-dist",
 })
 # Folders of build output: generated code when the tree holds its sources, else the product's code.
 BUILD_DIRS = frozenset({"dist", "build", "built", "out", "immutable", "static-build", "static_build"})
@@ -139,7 +150,7 @@ def hashed(name: str) -> bool:
 
 def excluded_dir(name: str) -> bool:
     """A folder never worth descending into (build folders are decided per tree)."""
-    return name.lower() in EXCLUDED_DIRS
+    return name.lower() in EXCLUDED_DIRS or name.lower() in LIBRARY_DIRS
 
 
 def build_root(rel: str) -> str | None:
@@ -161,7 +172,8 @@ def kind(rel: str, sources: Sources | None = None) -> str | None:
         dirs = parts[:-1]
         built = not dirs or dirs[-1].endswith((".dist-info", ".egg-info"))
         return "metadata" if built and not any(p.lower() in EXCLUDED_DIRS for p in dirs) else None
-    if any(p.lower() in EXCLUDED_DIRS or p.endswith((".dist-info", ".egg-info")) for p in parts[:-1]):
+    if any(p.lower() in EXCLUDED_DIRS or p.lower() in LIBRARY_DIRS or p.endswith((".dist-info", ".egg-info"))
+           for p in parts[:-1]):
         return None
     root = build_root(rel)
     if root is not None and (sources is None or sources.generated(root)):

@@ -265,6 +265,7 @@ def hosts(text: str, path: str, matcher: Matcher, own: tuple[str, ...] = (), bun
     output that is the product's only code), in its minified lines too: hosts only,
     each judged by what precedes it on its line, never a package name."""
     out = []
+    lines: list[str] = []  # the file's lines, split when a list's opening line is looked for
     for number, code in code_lines(text, path, "://", long_lines=bundle):
         long = len(code) > MAX_LINE
         for m in _URL.finditer(code):
@@ -276,9 +277,49 @@ def hosts(text: str, path: str, matcher: Matcher, own: tuple[str, ...] = (), bun
                 continue
             sid = matcher.url(host, path)
             before = code[max(0, m.start() - LINK_WINDOW):m.start()] if long else code[:m.start()]
-            if sid and not is_link(before):  # the costlier test last, for catalogue URLs only
+            if sid and not is_link(before) and not allowed_source(before):  # the costlier tests for catalogue URLs only
+                if _ELEMENT.match(code):
+                    lines = lines or text.split("\n")
+                    if in_allowlist(lines, number):
+                        continue
                 out.append(Hit(number, sid, host, m.start()))
     return out
+
+
+# A Content-Security-Policy allowlist names the hosts a page may load from or connect
+# to: a permission, not a use (the product's use of the host, if any, is elsewhere in its
+# code). A directive written as CSP writes it (`script-src`, `frame-ancestors`), a
+# directive's list (`scriptSrc: [`, `"connect-src": [`, `LOGROCKET_SCRIPT_SRC = [`), or a
+# CSP source keyword (`'self'`, `'unsafe-inline'`) before the URL on its line.
+_CSP_DIRECTIVES = (r"(?:default|script|style|img|connect|font|frame|media|object|worker|child|manifest|prefetch"
+                   r"|form|base)")
+_CSP_HYPHEN = re.compile(r"(?i)(?<![\w-])" + _CSP_DIRECTIVES + r"-(?:src(?:-elem|-attr)?|action|ancestors)(?![\w-])"
+                         r"|content-security-policy")
+_CSP_LIST = re.compile(r"(?i)(?<![a-z0-9])" + _CSP_DIRECTIVES + r"[-_]?(?:src|action|ancestors)(?:[-_]?(?:elem|attr))?"
+                       r"[\"']?\s*[:=]\s*\[")
+_CSP_KEYWORD = re.compile(r"'(?:self|none|unsafe-inline|unsafe-eval|unsafe-hashes|strict-dynamic|wasm-unsafe-eval)'")
+# A line that is one string of a list spread over lines (`    'https://cdn.example.com',`).
+_ELEMENT = re.compile(r"""^\s*[frbu]?(["'`])[^"'`]*\1\s*,?\s*$""")
+ALLOWLIST_LINES = 200  # how far up a list's opening line is looked for
+
+
+def allowed_source(prefix: str) -> bool:
+    """Whether the URL after `prefix` (its line up to the scheme) is a source that a
+    Content-Security-Policy allowlist names."""
+    return bool(_CSP_HYPHEN.search(prefix) or _CSP_LIST.search(prefix) or _CSP_KEYWORD.search(prefix))
+
+
+def in_allowlist(lines: list[str], number: int) -> bool:
+    """Whether line `number` (1-based), one string of a list, is in a CSP directive's
+    list: the line that opens the list, above the list's other strings, names one."""
+    i = number - 2
+    while i >= 0 and number - i <= ALLOWLIST_LINES:
+        line = lines[i]
+        if _ELEMENT.match(line) or not line.strip() or line.lstrip().startswith(("//", "#", "/*", "*")):
+            i -= 1  # another string of the list, a blank line or a comment
+            continue
+        return line.rstrip().endswith("[") and allowed_source(line)
+    return False
 
 
 # A third-party library's licence banner at the top of a script or stylesheet: a
