@@ -9,13 +9,16 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
+from conftest import Repo
 from subreg.gitrepo import Git, ProductTree
 from subreg.scan import begin, catalog, collect, compare, paths
-from test_scan_evidence import MATCHER, found, tree
+from test_scan import TODAY, as_json, compliance
+from test_scan_evidence import MATCHER, found, git, tree
 
 STRIPE = 'KEY = "https://api.stripe.com/v1/charges"\n'
 
@@ -198,3 +201,51 @@ def test_templates_and_deploy_files_the_old_name_test_passed_over_are_read(tmp_p
                                  "api.dockerfile": "FROM python:3.12\nENV TWILIO_AUTH_TOKEN=x\n"})
     assert [(e.path, e.line, e.service, e.kind) for e in collect.whole(begin.start(root), MATCHER, (), ()).evidence] == [
         ("api.dockerfile", 2, "twilio", "env"), ("env.example", 1, "stripe", "env"), ("envrc", 1, "sentry", "env")]
+
+
+# -- protocol-relative URLs ----------------------------------------------------------------
+
+RELATIVE_FILES = {
+    "web/social.js": "$.getScript('//connect.facebook.net/en_US/all.js#xfbml=1', function() {});\n"
+                     "// a comment: //platform.twitter.com/widgets.js\n"
+                     "var later = a //www.gravatar.com/avatar\n",
+    "app/settings.py": "AVATAR_URL = '//www.gravatar.com/avatar'  # gravatar's default\n"
+                       "LOCAL = '//localhost/avatar'\nPATH = 'a//api.stripe.com/v1'\n",
+    "web/theme.css": "@font-face { src: url(//fonts.gstatic.com/s/inter.woff2); }\n",
+    "web/page.html": "<script src=//platform.twitter.com/widgets.js></script>\n"
+                     '<a href="//api.openai.com/docs">docs</a>\n',
+}
+RELATIVE_FOUND = [("app/settings.py", 1, "gravatar"), ("web/page.html", 1, "x-twitter"),
+                  ("web/social.js", 1, "meta"), ("web/theme.css", 1, "google-fonts")]
+
+
+def test_a_protocol_relative_url_is_a_url_in_a_git_tree_and_on_disk(tmp_path: Path) -> None:
+    """`'//host/...'` after a quote, `(` or `=` is fetched with the page's scheme; `//` in a
+    comment, after a word or in an anchor is not a use."""
+    for commit in (True, False):
+        root = tree(tmp_path / f"p{commit}", RELATIVE_FILES, commit=commit)
+        got = collect.whole(begin.start(root), MATCHER, (), ())
+        assert [(e.path, e.line, e.service) for e in got.evidence] == RELATIVE_FOUND
+
+
+def test_git_grep_without_pcre_names_the_protocol_relative_files_too(tmp_path: Path) -> None:
+    root = tree(tmp_path / "p", RELATIVE_FILES)
+    pt = ProductTree(Git(root))
+    try:
+        slow, fast = (pt.grep_output(pt.grep_start(perl=perl)) for perl in (False, True))
+    finally:
+        pt.git.close()
+    assert collect._url_files(slow, MATCHER, ()) == collect._url_files(fast, MATCHER, ()) == {
+        "app/settings.py", "web/page.html", "web/social.js", "web/theme.css"}
+
+
+def test_a_pull_request_that_adds_a_protocol_relative_url_fails_on_its_line(run: Any, repo: Repo,
+                                                                            tmp_path: Path) -> None:
+    compliance(repo)
+    product = tree(tmp_path / "shop", {"web/app.js": "var x = 1;\n"})
+    git(product, "checkout", "-q", "-b", "feature")
+    tree(product, {"web/app.js": "var x = 1;\nload('//connect.facebook.net/en_US/sdk.js');\n"})
+    res = run("--repo", repo.path, "--today", TODAY, "scan", product, "--base", "main", "--format", "json")
+    doc = as_json(res.out)
+    assert res.code == 1 and [(f["check"], f["subprocessor"], f["line"]) for f in doc["findings"]] == [
+        ("undeclared-subprocessor", "meta", 2)]

@@ -171,6 +171,7 @@ def test_installed_subreg_leaves_out_samples_library_copies_and_mapless_bundles(
     ("indico/web/static/dist/js/mathjax/es5/latest.js", None), ("static/tinymce/plugins/media/plugin.js", None),
     ("public/swagger-ui/index.html", None), ("assets/vendor-libs/pdfjs/web/viewer.mjs", None),
     ("static/MathJax/MathJax.js", None), ("app/static/codemirror/mode/xml.js", None),
+    ("public/blockly/blockly_compressed.js", None), ("askbot/media/jslib/jquery.fancybox/index.js", None),
     # near misses: a product's own folders with names of their own, and files named like a library's folder
     ("static/js/editor/mathjax_config.js", "source"), ("app/maps/leaflet_layers.js", "source"),
     ("static/js/katex_setup.js", "source"), ("src/charts/index.ts", "source"), ("src/mathjax_support/render.py", "source"),
@@ -196,7 +197,8 @@ CSP_FILES = {
     # helmet's directives on one line, a header string, a Python dict of directives
     "src/helmet.js": "app.use(helmet({ contentSecurityPolicy: { directives: {\n"
                      "  scriptSrc: [\"'self'\", \"https://js.stripe.com\"],\n"
-                     "  'connect-src': [\"https://api.openai.com\"],\n} } }));\n"
+                     "  'connect-src': [\"https://api.openai.com\"],\n  styleSrc: [\n    \"'self'\",\n"
+                     "    \"https://fonts.googleapis.com\",\n    \"'unsafe-inline'\",\n  ],\n} } }));\n"
                      "res.set('Content-Security-Policy', \"default-src 'self'; img-src https://www.gravatar.com\");\n",
     "app/csp.py": 'CSP = {\n    "frame-ancestors": ["https://app.hubspot.com"],\n}\n',
 }

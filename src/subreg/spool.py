@@ -23,17 +23,20 @@ ENV = {
     "GIT_LITERAL_PATHSPECS": "1",
 }
 
-# What follows `://`: a URL's authority and its first path segments. With -o git prints
-# only that, so a minified bundle costs a few bytes of output, not megabytes of lines;
-# the path lets a service that lives under a path of a shared host be told apart.
-AUTHORITY = r"://[^\s/\\?#\"'`<>()\[\]|,;]+(?:/[^\s/\\?#\"'`<>()\[\]|,;]+){0,3}"
+# What follows `://`, or the `//` of a protocol-relative URL (after a quote, `(` or `=`,
+# as text.py reads them): a URL's authority and its first path segments. With -o git
+# prints only that, so a minified bundle costs a few bytes of output, not megabytes of
+# lines; the path lets a service that lives under a path of a shared host be told apart.
+AUTHORITY = r"(?::|(?<=[\"'`(=]))//[^\s/\\?#\"'`<>()\[\]|,;]+(?:/[^\s/\\?#\"'`<>()\[\]|,;]+){0,3}"
+# Without PCRE (-F): the fixed strings that every such URL holds.
+FIXED = ("://", "\"//", "'//", "`//", "(//", "=//")
 LIST = ["ls-files", "-z", "--cached"]
 
 
 def grep_args(perl: bool = True) -> list[str]:
     """`git grep` for URLs in the text files git tracks. One thread: subreg's own
     Python has the other core meanwhile."""
-    pattern = ["-o", "-P", "-e", AUTHORITY] if perl else ["-n", "-F", "-e", "://"]
+    pattern = ["-o", "-P", "-e", AUTHORITY] if perl else ["-n", "-F", *(a for f in FIXED for a in ("-e", f))]
     return ["grep", "--threads=1", "-z", "-I", *pattern]
 
 

@@ -179,7 +179,7 @@ def _walk(root: Path) -> Iterable[str]:
 
 # What git grep's -o -P pattern takes, for its output without PCRE (whole lines).
 _URLS = re.compile(AUTHORITY.encode())
-_AUTHORITIES = re.compile(rb"\x00://([^/\n]*)")  # the -o -P form: each match follows its path's NUL
+_AUTHORITIES = re.compile(rb"\x00:?//([^/\n]*)")  # the -o -P form: each match follows its path's NUL
 
 
 def whole(started: Started, matcher: Matcher, own: tuple[str, ...], skip: tuple[str, ...]) -> Collected:
@@ -249,7 +249,7 @@ def _url_files(grep: tuple[bytes, bool], matcher: Matcher, own: tuple[str, ...])
             listed = b"|".join(re.escape(p) for p in prefixes)
             alternatives.append(re.escape(a) + b"(?=(?i:" + listed + b")(?:/|\n)|[^\n]*[\x80-\xff])")
     # path NUL url LF path NUL url LF: a path ends at a NUL, and starts after the LF ending the url before it
-    pattern = re.compile(b"\\x00(://(" + b"|".join(alternatives) + b")(?:/[^\\n]*)?)\n")
+    pattern = re.compile(b"\\x00(:?//(" + b"|".join(alternatives) + b")(?:/[^\\n]*)?)\n")
     files = set()
     for m in pattern.finditer(out):
         url = m.group(1)
@@ -285,12 +285,17 @@ def _kind(authority: bytes, matcher: Matcher, own: tuple[str, ...], kinds: dict[
 
 
 def _known(url: bytes, matcher: Matcher, own: tuple[str, ...], kinds: dict[bytes, int]) -> bool:
-    kind = _kind(url[3:].split(b"/", 1)[0], matcher, own, kinds)
+    kind = _kind(_after_slashes(url).split(b"/", 1)[0], matcher, own, kinds)
     return kind == 1 or (kind == 2 and _names_service(url, matcher))
 
 
+def _after_slashes(url: bytes) -> bytes:
+    """A grep match without its `://` or, protocol-relative, its `//`."""
+    return url[3:] if url.startswith(b":") else url[2:]
+
+
 def _names_service(url: bytes, matcher: Matcher) -> bool:
-    authority, _, path = url[3:].decode("utf-8", errors="replace").partition("/")
+    authority, _, path = _after_slashes(url).decode("utf-8", errors="replace").partition("/")
     host = text.host_of(authority)
     return bool(host and matcher.url(host, "/" + path))
 
@@ -301,7 +306,7 @@ def _one(root: Path, rel: str, kind: str, real_root: str, reader: Reader, need_u
         if kind not in CODE_KINDS:
             reader.out.warnings.append(ScanWarning(rel, 1, data))
         return
-    if need_url and b"://" not in data:
+    if need_url and b"://" not in data and not text.RELATIVE.search(data):
         return
     content = reader.text(rel, data, kind)
     if content is not None:

@@ -27,7 +27,8 @@ class Sources(Protocol):
 # Folders that are never product runtime code.
 EXCLUDED_DIRS = frozenset({
     ".git", ".hg", ".svn", "node_modules", "bower_components", "jspm_packages", "vendor", "vendors",
-    "third_party", "third-party", "thirdparty", "external", "site-packages", ".venv", "venv", "env",
+    "third_party", "third-party", "thirdparty", "external", "jslib", "jslibs", "js-lib", "js_lib",
+    "site-packages", ".venv", "venv", "env",
     ".tox", ".nox", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".cache", ".next",
     ".nuxt", ".svelte-kit", ".output", ".turbo", ".parcel-cache", ".terraform", ".gradle", ".idea",
     ".vscode", "target", "bin", "obj", "coverage", "htmlcov", "public-suffix",
@@ -48,6 +49,7 @@ LIBRARY_DIRS = frozenset({
     "mermaid", "openlayers", "jquery-ui", "font-awesome", "fontawesome", "fontawesome-free", "select2",
     "highlight.js", "highlightjs", "prismjs", "summernote", "froala", "fullcalendar", "plotly.js", "reveal.js",
     "revealjs", "simplemde", "easymde", "tui-editor", "datatables", "jstree", "mathquill", "leaflet-dist",
+    "blockly",
 })
 # Folders of build output: generated code when the tree holds its sources, else the product's code.
 BUILD_DIRS = frozenset({"dist", "build", "built", "out", "immutable", "static-build", "static_build"})

@@ -21,6 +21,12 @@ from subreg.scan.catalog import Matcher
 
 # scheme://[userinfo@]authority; the authority runs until a path, query, quote or space.
 _URL = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]{1,15})://([^\s/\\?#\"'`<>()\[\]|,;]+)(/[^\s\\?#\"'`<>()\[\]|,;]*)?")
+# A protocol-relative URL (`'//connect.facebook.net/en_US/sdk.js'`, `url(//fonts.gstatic.com/...)`):
+# `//` right after a quote, a parenthesis or `=` (a script loader's string, CSS's url(), an
+# unquoted HTML attribute), then a host; the page's own scheme, https, is what it is fetched with.
+# `//` anywhere else is a comment or a path.
+_RELATIVE_URL = re.compile(r"(?<=[\"'`(=])//([^\s/\\?#\"'`<>()\[\]|,;]+)(/[^\s\\?#\"'`<>()\[\]|,;]*)?")
+RELATIVE = re.compile(rb"[\"'`(=]//[A-Za-z0-9]")  # a file that may hold one (collect: files read for URLs)
 # A page for a person to read, not an API or an asset: the path ends in a page of HTML.
 _PAGE = re.compile(r"\.html?$", re.IGNORECASE)
 _HOST_TAIL = re.compile(r"[A-Za-z0-9.-]+$")
@@ -96,8 +102,8 @@ def _comment_start(line: str, markers: tuple[str, ...]) -> int:
         else:
             for m in markers:
                 if line.startswith(m, i):
-                    if m == "//" and i > 0 and line[i - 1] == ":":
-                        break  # the `//` of a URL
+                    if m == "//" and i > 0 and line[i - 1] in ":(=":
+                        break  # the `//` of a URL (`https://`, `url(//...)`, `src=//...`)
                     if m == "#" and i > 0 and not line[i - 1].isspace():
                         break  # a fragment or a `#` inside a word
                     return i
@@ -128,12 +134,12 @@ def code_lines(text: str, path: str, need: str = "", long_lines: bool = False) -
                 if "-->" not in line:
                     block = "-->"
                 continue
-            if need in line and len(line) <= MAX_LINE:
+            if _holds(line, need) and len(line) <= MAX_LINE:
                 yield number, line
             continue
         stripped = line.strip()
         if len(line) > MAX_LINE:
-            if long_lines and need in line:
+            if long_lines and _holds(line, need):
                 yield number, line
             continue
         if not stripped:
@@ -159,7 +165,7 @@ def code_lines(text: str, path: str, need: str = "", long_lines: bool = False) -
         if ext == "rb" and stripped.startswith("=begin"):
             block = "=end"
             continue
-        if (slash and stripped.startswith("*")) or stripped.startswith(markers) or need not in line:
+        if (slash and stripped.startswith("*")) or stripped.startswith(markers) or not _holds(line, need):
             continue
         cut = _comment_start(line, markers)
         yield number, line if cut < 0 else line[:cut]
@@ -168,7 +174,13 @@ def code_lines(text: str, path: str, need: str = "", long_lines: bool = False) -
 # What can matter on a line when looking for URLs: a URL, or a token that opens or
 # closes a comment, a docstring or a string spanning lines. Any other line is passed
 # over whatever the state, so only these lines need be looked at.
-_TOKENS = re.compile(r"://|/\*|\*/|<!--|-->|\"\"\"|\'\'\'|=begin|=end")
+_TOKENS = re.compile(r"://|(?<=[\"'`(=])//|/\*|\*/|<!--|-->|\"\"\"|\'\'\'|=begin|=end")
+
+
+def _holds(line: str, need: str) -> bool:
+    """Whether a line holds what code_lines() looks for: `need`; for `://`, a URL with a
+    scheme or a protocol-relative one."""
+    return need in line or (need == "://" and _RELATIVE_URL.search(line) is not None)
 
 
 def _lines(text: str, need: str) -> Iterator[tuple[int, str]]:
@@ -268,11 +280,8 @@ def hosts(text: str, path: str, matcher: Matcher, own: tuple[str, ...] = (), bun
     lines: list[str] = []  # the file's lines, split when a list's opening line is looked for
     for number, code in code_lines(text, path, "://", long_lines=bundle):
         long = len(code) > MAX_LINE
-        for m in _URL.finditer(code):
-            if m.group(1).lower() not in _SCHEMES:
-                continue
-            host = host_of(m.group(2))
-            path = m.group(3) or ""
+        for m, authority, path in _urls(code):
+            host = host_of(authority)
             if host is None or is_own(host, own) or _PAGE.search(path):
                 continue
             sid = matcher.url(host, path)
@@ -284,6 +293,16 @@ def hosts(text: str, path: str, matcher: Matcher, own: tuple[str, ...] = (), bun
                         continue
                 out.append(Hit(number, sid, host, m.start()))
     return out
+
+
+def _urls(code: str) -> Iterator[tuple[re.Match[str], str, str]]:
+    """(match, authority, path) of the http(s) and protocol-relative URLs of a line."""
+    for m in _URL.finditer(code):
+        if m.group(1).lower() in _SCHEMES:
+            yield m, m.group(2), m.group(3) or ""
+    if "//" in code.replace("://", ""):
+        for m in _RELATIVE_URL.finditer(code):
+            yield m, m.group(1), m.group(2) or ""
 
 
 # A Content-Security-Policy allowlist names the hosts a page may load from or connect
@@ -299,7 +318,7 @@ _CSP_LIST = re.compile(r"(?i)(?<![a-z0-9])" + _CSP_DIRECTIVES + r"[-_]?(?:src|ac
                        r"[\"']?\s*[:=]\s*\[")
 _CSP_KEYWORD = re.compile(r"'(?:self|none|unsafe-inline|unsafe-eval|unsafe-hashes|strict-dynamic|wasm-unsafe-eval)'")
 # A line that is one string of a list spread over lines (`    'https://cdn.example.com',`).
-_ELEMENT = re.compile(r"""^\s*[frbu]?(["'`])[^"'`]*\1\s*,?\s*$""")
+_ELEMENT = re.compile(r"""^\s*[frbu]?(?:"[^"]*"|'[^']*'|`[^`]*`)\s*,?\s*$""")
 ALLOWLIST_LINES = 200  # how far up a list's opening line is looked for
 
 
