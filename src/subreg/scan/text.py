@@ -25,8 +25,9 @@ _URL = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]{1,15})://([^\s/\\?#\"'`<>()\[\]|,;
 # `//` right after a quote, a parenthesis or `=` (a script loader's string, CSS's url(), an
 # unquoted HTML attribute), then a host; the page's own scheme, https, is what it is fetched with.
 # `//` anywhere else is a comment or a path.
-_RELATIVE_URL = re.compile(r"(?<=[\"'`(=])//([^\s/\\?#\"'`<>()\[\]|,;]+)(/[^\s\\?#\"'`<>()\[\]|,;]*)?")
-RELATIVE = re.compile(rb"[\"'`(=]//[A-Za-z0-9]")  # a file that may hold one (collect: files read for URLs)
+_RELATIVE_URL = re.compile(r"//([^\s/\\?#\"'`<>()\[\]|,;]+)(/[^\s\\?#\"'`<>()\[\]|,;]*)?")  # at a `//`
+_BEFORE_RELATIVE = frozenset("\"'`(=")
+RELATIVE = re.compile(rb"[\"'`(=]//[A-Za-z0-9]")  # a file that may hold one (collect, for a file without `://`)
 # A page for a person to read, not an API or an asset: the path ends in a page of HTML.
 _PAGE = re.compile(r"\.html?$", re.IGNORECASE)
 _HOST_TAIL = re.compile(r"[A-Za-z0-9.-]+$")
@@ -171,16 +172,29 @@ def code_lines(text: str, path: str, need: str = "", long_lines: bool = False) -
         yield number, line if cut < 0 else line[:cut]
 
 
-# What can matter on a line when looking for URLs: a URL, or a token that opens or
-# closes a comment, a docstring or a string spanning lines. Any other line is passed
+# What can matter on a line when looking for URLs: a URL (its `//`), or a token that
+# opens or closes a comment, a docstring or a string spanning lines (a plain literal
+# alternation: a character class in front of `//` would make the search try every quote
+# and parenthesis of a bundle). Any other line is passed
 # over whatever the state, so only these lines need be looked at.
-_TOKENS = re.compile(r"://|(?<=[\"'`(=])//|/\*|\*/|<!--|-->|\"\"\"|\'\'\'|=begin|=end")
+_TOKENS = re.compile(r"//|/\*|\*/|<!--|-->|\"\"\"|\'\'\'|=begin|=end")  # `//`: in `://` and protocol-relative URLs
 
 
 def _holds(line: str, need: str) -> bool:
     """Whether a line holds what code_lines() looks for: `need`; for `://`, a URL with a
     scheme or a protocol-relative one."""
-    return need in line or (need == "://" and _RELATIVE_URL.search(line) is not None)
+    return need in line or (need == "://" and next(_relative_starts(line), -1) >= 0)
+
+
+def _relative_starts(line: str) -> Iterator[int]:
+    """Where the protocol-relative URLs of a line start (their `//`), found by plain
+    search: a character class before `//` in a regular expression would make it try
+    every quote and parenthesis of a long line."""
+    i = line.find("//", 1)
+    while i > 0:
+        if line[i - 1] in _BEFORE_RELATIVE:
+            yield i
+        i = line.find("//", i + 2)
 
 
 def _lines(text: str, need: str) -> Iterator[tuple[int, str]]:
@@ -280,29 +294,31 @@ def hosts(text: str, path: str, matcher: Matcher, own: tuple[str, ...] = (), bun
     lines: list[str] = []  # the file's lines, split when a list's opening line is looked for
     for number, code in code_lines(text, path, "://", long_lines=bundle):
         long = len(code) > MAX_LINE
-        for m, authority, path in _urls(code):
+        for start, authority, url_path in _urls(code):
             host = host_of(authority)
-            if host is None or is_own(host, own) or _PAGE.search(path):
+            if host is None or is_own(host, own) or _PAGE.search(url_path):
                 continue
-            sid = matcher.url(host, path)
-            before = code[max(0, m.start() - LINK_WINDOW):m.start()] if long else code[:m.start()]
+            sid = matcher.url(host, url_path)
+            before = code[max(0, start - LINK_WINDOW):start] if long else code[:start]
             if sid and not is_link(before) and not allowed_source(before):  # the costlier tests for catalogue URLs only
                 if _ELEMENT.match(code):
                     lines = lines or text.split("\n")
                     if in_allowlist(lines, number):
                         continue
-                out.append(Hit(number, sid, host, m.start()))
+                out.append(Hit(number, sid, host, start))
     return out
 
 
-def _urls(code: str) -> Iterator[tuple[re.Match[str], str, str]]:
-    """(match, authority, path) of the http(s) and protocol-relative URLs of a line."""
+def _urls(code: str) -> Iterator[tuple[int, str, str]]:
+    """(where it starts, authority, path) of the http(s) and protocol-relative URLs of a
+    line (a protocol-relative one starts at its `//`)."""
     for m in _URL.finditer(code):
         if m.group(1).lower() in _SCHEMES:
-            yield m, m.group(2), m.group(3) or ""
-    if "//" in code.replace("://", ""):
-        for m in _RELATIVE_URL.finditer(code):
-            yield m, m.group(1), m.group(2) or ""
+            yield m.start(), m.group(2), m.group(3) or ""
+    for i in _relative_starts(code):
+        rel = _RELATIVE_URL.match(code, i)
+        if rel:
+            yield i, rel.group(1), rel.group(2) or ""
 
 
 # A Content-Security-Policy allowlist names the hosts a page may load from or connect
@@ -322,9 +338,18 @@ _ELEMENT = re.compile(r"""^\s*[frbu]?(?:"[^"]*"|'[^']*'|`[^`]*`)\s*,?\s*$""")
 ALLOWLIST_LINES = 200  # how far up a list's opening line is looked for
 
 
+# Each of the three needs one of these words (plain tests first: a long line's prefix is
+# searched only when it holds one).
+_CSP_WORDS = ("src", "action", "ancestors", "content-security-policy", "'self'", "'none'", "'unsafe-",
+              "'strict-dynamic'", "'wasm-unsafe-eval'")
+
+
 def allowed_source(prefix: str) -> bool:
     """Whether the URL after `prefix` (its line up to the scheme) is a source that a
     Content-Security-Policy allowlist names."""
+    low = prefix.lower()
+    if not any(w in low for w in _CSP_WORDS):
+        return False
     return bool(_CSP_HYPHEN.search(prefix) or _CSP_LIST.search(prefix) or _CSP_KEYWORD.search(prefix))
 
 
