@@ -127,6 +127,8 @@ def _reference(out: tuple[bytes, bool]) -> set[str]:
     "https://export.arxiv.org/rss/cs",  # one of three paths
     "https://export.arxiv.org/oai2",
     "https://export.arxiv.org/ab",
+    "https://cdn.jsdelivr.net/npm/lib.js",  # a service's host with a path of another's: any path is a hit
+    "https://cdn.jsdelivr.net/gh/fawazahmed0/currency-api",
 ])
 def test_the_byte_path_test_names_the_files_the_matcher_would(tmp_path: Path, url: str) -> None:
     root = tree(tmp_path / "p", {"a.py": f'U = "{url}"\n', "b.py": STRIPE})
@@ -210,7 +212,7 @@ RELATIVE_FILES = {
                      "// a comment: //platform.twitter.com/widgets.js\n"
                      "var later = a //www.gravatar.com/avatar\n",
     "app/settings.py": "AVATAR_URL = '//www.gravatar.com/avatar'  # gravatar's default\n"
-                       "LOCAL = '//localhost/avatar'\nPATH = 'a//api.stripe.com/v1'\n",
+                       "LOCAL = '//localhost/avatar'\nPATH = 'a//api.stripe.com/v1'\nEMPTY = '//' + \"// \"\n",
     "web/theme.css": "@font-face { src: url(//fonts.gstatic.com/s/inter.woff2); }\n",
     "web/page.html": "<script src=//platform.twitter.com/widgets.js></script>\n"
                      '<a href="//api.openai.com/docs">docs</a>\n',
