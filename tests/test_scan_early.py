@@ -251,3 +251,11 @@ def test_a_pull_request_that_adds_a_protocol_relative_url_fails_on_its_line(run:
     doc = as_json(res.out)
     assert res.code == 1 and [(f["check"], f["subprocessor"], f["line"]) for f in doc["findings"]] == [
         ("undeclared-subprocessor", "meta", 2)]
+
+
+def test_a_comment_after_a_parenthesis_or_an_equals_sign_is_still_a_comment(tmp_path: Path) -> None:
+    root = tree(tmp_path / "p", {"web/a.js": "foo(// see https://api.stripe.com/v1\n  1);\n"
+                                             "var x =// https://api.openai.com/v1\n  2;\n"
+                                             "load(//fonts.gstatic.com/s/a.woff2);\n"})
+    assert [(e.path, e.line, e.service) for e in collect.whole(begin.start(root), MATCHER, (), ()).evidence] == [
+        ("web/a.js", 5, "google-fonts")]

@@ -306,7 +306,7 @@ def _one(root: Path, rel: str, kind: str, real_root: str, reader: Reader, need_u
         if kind not in CODE_KINDS:
             reader.out.warnings.append(ScanWarning(rel, 1, data))
         return
-    if need_url and b"://" not in data and not text.RELATIVE.search(data):
+    if need_url and b"://" not in data and (b"//" not in data or not text.RELATIVE.search(data)):
         return
     content = reader.text(rel, data, kind)
     if content is not None:

@@ -27,6 +27,7 @@ _URL = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]{1,15})://([^\s/\\?#\"'`<>()\[\]|,;
 # `//` anywhere else is a comment or a path.
 _RELATIVE_URL = re.compile(r"//([^\s/\\?#\"'`<>()\[\]|,;]+)(/[^\s\\?#\"'`<>()\[\]|,;]*)?")  # at a `//`
 _BEFORE_RELATIVE = frozenset("\"'`(=")
+_HOSTLIKE = re.compile(r"//[A-Za-z0-9-]+\.[A-Za-z]")  # `//` then a host, not `// a comment`
 RELATIVE = re.compile(rb"[\"'`(=]//[A-Za-z0-9]")  # a file that may hold one (collect, for a file without `://`)
 # A page for a person to read, not an API or an asset: the path ends in a page of HTML.
 _PAGE = re.compile(r"\.html?$", re.IGNORECASE)
@@ -103,8 +104,9 @@ def _comment_start(line: str, markers: tuple[str, ...]) -> int:
         else:
             for m in markers:
                 if line.startswith(m, i):
-                    if m == "//" and i > 0 and line[i - 1] in ":(=":
-                        break  # the `//` of a URL (`https://`, `url(//...)`, `src=//...`)
+                    before = line[i - 1] if i > 0 else ""
+                    if m == "//" and (before == ":" or (before in ("(", "=") and _HOSTLIKE.match(line, i))):
+                        break  # the `//` of a URL (`https://`, `url(//host...)`, `src=//host...`)
                     if m == "#" and i > 0 and not line[i - 1].isspace():
                         break  # a fragment or a `#` inside a word
                     return i
