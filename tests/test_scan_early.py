@@ -168,32 +168,37 @@ def test_every_catalogue_website_is_split_as_urlsplit_splits_it() -> None:
 
 LISTED_KINDS = {"pyproject", "pipfile", "setup.cfg", "npm", "go", "gemfile", "maven", "gradle", "cargo", "composer",
                 "nuget", "requirements", "env", "terraform", "deploy", "metadata"}
-NAMES = [*paths.MANIFESTS, "Pipfile", "Gemfile", "POM.xml", "Cargo.toml", "App.csproj", "lib.fsproj", "old.vbproj",
-         "requirements.txt", "requirements-prod.txt", "requirements_base.in", "requirements.pip", "prod-requirements.txt",
-         "requirements/base.txt", "requirements/dev.txt", ".env", ".env.example", ".env.local", "prod.env", "env.example",
-         "env.sample", "env.template", "env.dist", ".envrc", "envrc", "main.tf", "Dockerfile", "Dockerfile.prod",
-         "dockerfile-dev", "api.dockerfile", "docker-compose.yml", "docker-compose.prod.yaml", "compose.yaml",
-         "compose-prod.yml", "app.yaml", "app.json", "fly.toml", "render.yaml", "netlify.toml", "vercel.json",
-         "serverless.yml", "Procfile", "manifest.yml", "values.yaml", "values-prod.yaml", "wrangler.toml",
-         "railway.json", "railway.toml", "heroku.yml", "template.yaml", "skaffold.yaml", "k8s/deployment.yaml",
-         "deploy/api.yml", "charts/app/templates/cm.yaml", "PKG-INFO", "pkg.dist-info/METADATA", "x.egg-info/PKG-INFO",
-         # code, docs, data and look-alikes: kind() takes none of them as a listed kind
-         "index.js", "app.py", "nodes.json", "mypackage.json", "codex.node.json", "data.xml", "notes.txt",
-         "config.yaml", "tsconfig.json", "package-lock.json", "yarn.lock", "go.sum", "README.md", "envoy.yaml",
-         "environment.ts", "dockerfile.md", "requirements.md", "setup.py", "Makefile"]
+LISTED_NAMES = [
+    *paths.MANIFESTS, "Pipfile", "Gemfile", "POM.xml", "Cargo.toml", "App.csproj", "lib.fsproj", "old.vbproj",
+    "requirements.txt", "requirements-prod.txt", "requirements_base.in", "requirements.pip", "prod-requirements.txt",
+    "requirements/base.txt", ".env", ".env.example", ".env.local", "prod.env", "env.example", "env.sample",
+    "env.template", "env.dist", ".envrc", "envrc", "main.tf", "Dockerfile", "Dockerfile.prod", "dockerfile-dev",
+    "api.dockerfile", "docker-compose.yml", "docker-compose.prod.yaml", "compose.yaml", "compose-prod.yml",
+    "app.yaml", "app.json", "fly.toml", "render.yaml", "netlify.toml", "vercel.json", "serverless.yml", "Procfile",
+    "manifest.yml", "values.yaml", "values-prod.yaml", "wrangler.toml", "railway.json", "railway.toml",
+    "heroku.yml", "template.yaml", "skaffold.yaml", "k8s/deployment.yaml", "deploy/api.yml",
+    "charts/app/templates/cm.yaml", "PKG-INFO", "pkg.dist-info/METADATA", "x.egg-info/PKG-INFO"]
+# code, docs, data and look-alikes: kind() gives none of them a listed kind
+OTHER_NAMES = ["index.js", "app.py", "nodes.json", "mypackage.json", "codex.node.json", "data.xml", "notes.txt",
+               "config.yaml", "tsconfig.json", "package-lock.json", "yarn.lock", "go.sum", "README.md", "envoy.yaml",
+               "environment.ts", "dockerfile.md", "requirements.md", "setup.py", "Makefile", "requirements/dev.txt"]
 
 
-@pytest.mark.parametrize("rel", NAMES)
+@pytest.mark.parametrize("rel", LISTED_NAMES)
 def test_every_name_of_a_listed_kind_passes_the_cheap_name_test(rel: str) -> None:
-    if paths.kind(rel) in LISTED_KINDS:
-        assert paths.listed(rel.rsplit("/", 1)[-1])
+    assert paths.kind(rel) in LISTED_KINDS
+    assert paths.listed(rel.rsplit("/", 1)[-1])
+
+
+@pytest.mark.parametrize("rel", OTHER_NAMES)
+def test_a_name_of_another_kind_is_left_to_kind(rel: str) -> None:
+    assert paths.kind(rel) not in LISTED_KINDS
 
 
 def test_the_cheap_name_test_passes_over_what_a_large_tree_holds_most_of() -> None:
     assert [n for n in ("index.js", "codex.node.json", "nodes.json", "icon.svg", "README.md", "app.tsx", "a.d.ts")
             if paths.listed(n)] == []
-    assert sum(paths.kind(n) in LISTED_KINDS for n in NAMES) >= 60  # the list above reaches every listed kind
-    assert {paths.kind(n) for n in NAMES} >= LISTED_KINDS
+    assert {paths.kind(n) for n in LISTED_NAMES} == LISTED_KINDS  # the list reaches every listed kind
 
 
 def test_templates_and_deploy_files_the_old_name_test_passed_over_are_read(tmp_path: Path) -> None:
@@ -259,3 +264,31 @@ def test_a_comment_after_a_parenthesis_or_an_equals_sign_is_still_a_comment(tmp_
                                              "load(//fonts.gstatic.com/s/a.woff2);\n"})
     assert [(e.path, e.line, e.service) for e in collect.whole(begin.start(root), MATCHER, (), ()).evidence] == [
         ("web/a.js", 5, "google-fonts")]
+
+
+def test_without_git_nothing_starts_early(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from subreg import spool
+
+    root = tree(tmp_path / "p", {"a.py": STRIPE})
+    with monkeypatch.context() as m:
+        m.setitem(spool.ENV, "PATH", str(tmp_path / "no-git-here"))
+        begin.early(["scan", str(root)])  # git cannot be started: no error here, `start` meets it
+    assert begin._EARLY == {}
+    assert found(collect.whole(begin.start(root), MATCHER, (), ())) == [("a.py", 1, "stripe", "host", "api.stripe.com")]
+
+
+def test_the_installed_command_reads_protocol_relative_urls_and_passes_over_csp_and_library_copies(
+        cli: Any, repo: Repo, tmp_path: Path) -> None:
+    """The whole-tree scan as users run it (its grep started by entry.py before click):
+    a CSP list and a library copy name hosts without using them; a protocol-relative
+    script load is a use."""
+    compliance(repo)
+    product = tree(tmp_path / "shop", {
+        "web/csp.js": "const SCRIPT_SRC = [\n  \"'self'\",\n  'https://js.stripe.com',\n];\n",
+        "web/social.js": "$.getScript('//connect.facebook.net/en_US/sdk.js');\n",
+        "web/mathjax/startup.js": "var CDN = 'https://cdn.jsdelivr.net/npm/mathjax@3';\n"})
+    res = cli("--repo", repo.path, "--today", TODAY, "scan", product, "--format", "json")
+    doc = as_json(res.out)
+    assert res.code == 1 and doc["services"] == ["meta"]
+    assert [(f["check"], f["subprocessor"], f["path"], f["line"]) for f in doc["findings"]] == [
+        ("undeclared-subprocessor", "meta", f"{product.as_posix()}/web/social.js", 1)]

@@ -23,7 +23,6 @@ from typing import IO, Any
 from subreg.errors import InputError, SubregError
 from subreg.spool import ENV, LIST, Spooled, grep_args
 
-_ENV = ENV
 _BAD_REF = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|^-|^/|/$|\.lock$")
 ZERO = "0" * 40
 
@@ -118,7 +117,7 @@ class Git:
             code, out, err = started.result()
         else:
             proc = subprocess.run(
-                ["git", *args], cwd=self.cwd, env=_ENV, input=stdin,
+                ["git", *args], cwd=self.cwd, env=ENV, input=stdin,
                 capture_output=True, check=False,
             )
             code, out, err = proc.returncode, proc.stdout, proc.stderr
@@ -361,7 +360,7 @@ class _Started:
     own events to the same queue (BlobStream), so that one reader waits on both."""
 
     def __init__(self, cmd: list[str], cwd: Path) -> None:
-        self._proc = subprocess.Popen(cmd, cwd=cwd, env=_ENV, stdin=subprocess.DEVNULL,
+        self._proc = subprocess.Popen(cmd, cwd=cwd, env=ENV, stdin=subprocess.DEVNULL,
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.events: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._collect, daemon=True)
@@ -405,7 +404,7 @@ class BlobStream:
 
     def __init__(self, cwd: Path, events: queue.SimpleQueue[tuple[str, Any]]) -> None:
         self._proc = subprocess.Popen(
-            ["git", "cat-file", "--batch", "--buffer"], cwd=cwd, env=_ENV,
+            ["git", "cat-file", "--batch", "--buffer"], cwd=cwd, env=ENV,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
         )
         self._events = events
@@ -479,7 +478,7 @@ class CatFile:
     def _persistent(self) -> subprocess.Popen[bytes]:
         if self._proc is None:
             self._proc = subprocess.Popen(
-                ["git", "cat-file", "--batch"], cwd=self.cwd, env=_ENV,
+                ["git", "cat-file", "--batch"], cwd=self.cwd, env=ENV,
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             )
         return self._proc
@@ -492,7 +491,7 @@ class CatFile:
         wanted = list(dict.fromkeys(shas))
         bulk = len(wanted) >= self.BULK
         proc = subprocess.Popen(
-            ["git", "cat-file", "--batch", "--buffer"], cwd=self.cwd, env=_ENV,
+            ["git", "cat-file", "--batch", "--buffer"], cwd=self.cwd, env=ENV,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
         ) if bulk else self._persistent()
         stdin, stdout = proc.stdin, proc.stdout
@@ -597,7 +596,7 @@ class ProductTree:
         self.cwd = git.top / git.prefix if git.prefix else git.top
 
     def run(self, args: list[str], fail: str, stdin: bytes | None = None) -> bytes:
-        proc = subprocess.run(["git", *args], cwd=self.cwd, env=_ENV, input=stdin, capture_output=True, check=False)
+        proc = subprocess.run(["git", *args], cwd=self.cwd, env=ENV, input=stdin, capture_output=True, check=False)
         if proc.returncode != 0:
             detail = proc.stderr.decode(errors="replace").strip().splitlines()
             raise InputError(f"{fail}: {detail[-1] if detail else 'git exited ' + str(proc.returncode)}")

@@ -51,7 +51,12 @@ class Spooled:
     @classmethod
     def start(cls, args: list[str], cwd: str | Path) -> Spooled:
         out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # noqa: SIM115 - closed by wait() or close()
-        proc = subprocess.Popen(["git", *args], cwd=cwd, env=ENV, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        try:
+            proc = subprocess.Popen(["git", *args], cwd=cwd, env=ENV, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        except OSError:  # no git, or a folder it cannot enter: nothing runs, nothing stays open
+            out.close()
+            err.close()
+            raise
         return cls(proc, args, out, err)
 
     def wait(self) -> tuple[int, bytes, bytes]:

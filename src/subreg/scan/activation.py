@@ -19,6 +19,7 @@ show it either, and stops with the message of every history-dependent command.
 from __future__ import annotations
 
 import datetime as dt
+from functools import cached_property
 
 from subreg import registry as reg
 from subreg.errors import InputError
@@ -43,14 +44,16 @@ class Earlier:
         self.project = project
         self._cache: dict[str, bool] = {}
 
-    def _pending(self) -> set[str]:
+    @cached_property
+    def _pending(self) -> frozenset[str]:
+        """The entries of the working tree not in effect today."""
         today = self.project.today
-        return {e.id for e in self.project.worktree.entries.values() if not _in_effect(e, today)}
+        return frozenset(e.id for e in self.project.worktree.entries.values() if not _in_effect(e, today))
 
     def start(self) -> None:
         """Start the `git log` of the first question now, in the background, while the
         scan reads the product's files (nothing when no entry is pending)."""
-        pending = sorted(self._pending())
+        pending = sorted(self._pending)
         if pending:
             try:
                 git = self.project.git
@@ -60,7 +63,7 @@ class Earlier:
 
     def in_effect_before(self, sp: Subprocessor) -> bool:
         if sp.id not in self._cache:
-            self._cache.update(self._look(sorted(self._pending() - self._cache.keys() | {sp.id})))
+            self._cache.update(self._look(sorted(self._pending - self._cache.keys() | {sp.id})))
         return self._cache[sp.id]
 
     @staticmethod

@@ -105,11 +105,15 @@ def early(argv: list[str]) -> None:
     if source is None or not os.path.isdir(source):
         return
     where = os.path.realpath(source)
+    started: list[Spooled] = []
     try:
-        grep = Spooled.start(grep_args(), where)
-    except OSError:  # pragma: no cover - no git: `start` says so
+        for args in (grep_args(), LIST):
+            started.append(Spooled.start(args, where))
+    except OSError:  # no git, or a folder git cannot enter: `start` says so
+        for proc in started:
+            proc.close()
         return
-    _EARLY[where] = (grep, Spooled.start(LIST, where))
+    _EARLY[where] = (started[0], started[1])
     atexit.register(_stop)
 
 

@@ -152,7 +152,8 @@ def hashed(name: str) -> bool:
 
 def excluded_dir(name: str) -> bool:
     """A folder never worth descending into (build folders are decided per tree)."""
-    return name.lower() in EXCLUDED_DIRS or name.lower() in LIBRARY_DIRS
+    low = name.lower()
+    return low in EXCLUDED_DIRS or low in LIBRARY_DIRS
 
 
 def build_root(rel: str) -> str | None:
@@ -174,8 +175,7 @@ def kind(rel: str, sources: Sources | None = None) -> str | None:
         dirs = parts[:-1]
         built = not dirs or dirs[-1].endswith((".dist-info", ".egg-info"))
         return "metadata" if built and not any(p.lower() in EXCLUDED_DIRS for p in dirs) else None
-    if any(p.lower() in EXCLUDED_DIRS or p.lower() in LIBRARY_DIRS or p.endswith((".dist-info", ".egg-info"))
-           for p in parts[:-1]):
+    if any(excluded_dir(p) or p.endswith((".dist-info", ".egg-info")) for p in parts[:-1]):
         return None
     root = build_root(rel)
     if root is not None and (sources is None or sources.generated(root)):
