@@ -4,6 +4,7 @@ without PCRE, reports in-process, and the parsers' corners."""
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -92,9 +93,11 @@ def test_git_grep_without_pcre_gives_the_same_files(tmp_path: Path) -> None:
     finally:
         pt.git.close()
     assert slow[1] is False and fast[1] is True
-    assert collect._url_files(slow, MATCHER, ()) == collect._url_files(fast, MATCHER, ()) == {"a.py"}
-    assert collect._url_files((b"", True), MATCHER, ()) == set()
-    assert collect._url_files(fast, MATCHER, ("stripe.com",)) == set()
+    # without PCRE the lines are whole (no authorities to pick lines by); with it, the file's catalogue authorities
+    assert collect._url_files(slow, MATCHER, ()) == {"a.py": ()}
+    assert collect._url_files(fast, MATCHER, ()) == {"a.py": ("api.stripe.com",)}
+    assert collect._url_files((b"", True), MATCHER, ()) == {}
+    assert collect._url_files(fast, MATCHER, ("stripe.com",)) == {}
 
 
 # A path with a line break (and a NUL-looking name, a quote, a backslash, a non-ASCII
@@ -112,7 +115,7 @@ def test_a_path_with_a_line_break_does_not_confuse_the_grep(tmp_path: Path) -> N
     try:
         for perl in (True, False):
             out = pt.grep_output(pt.grep_start(perl=perl))
-            assert collect._url_files(out, MATCHER, ()) == {ODD, ODD_TOO}
+            assert set(collect._url_files(out, MATCHER, ())) == {ODD, ODD_TOO}
             paths = sorted({p.decode() for p, _ in ProductTree.grep_records(*out)})
             assert paths == [ODD, "c.py", ODD_TOO]
     finally:
@@ -278,6 +281,39 @@ def test_url_lines_fast_path_equals_reading_every_line(path: str) -> None:
         assert list(text.code_lines(source, path, "://")) == _every_line(source, path), source
 
 
+@pytest.mark.parametrize("path", ["app.py", "app.js", "page.html", "tool.rb", "bundle.js"])
+def test_hosts_read_by_needles_equal_hosts_read_from_every_url_line(path: str) -> None:
+    """With the authorities of the file's catalogue URLs as needles (what git grep gives
+    a whole-tree scan), hosts() reads only the lines holding one, and the state tokens:
+    it must find what reading every URL line finds, comments, docstrings, strings over
+    lines and links included; with one needle, only the hits on lines holding it."""
+    pieces = ['x = "https://api.stripe.com/v1"', "# https://hooks.slack.com/a", "/* https://api.sendgrid.com",
+              "*/ u = 'https://api.openai.com'", '"""', "'''", 'd = """https://o1.ingest.sentry.io/1',
+              "<!-- https://api.mixpanel.com -->", "<!--", "--> https://api.stripe.com/v2", "=begin", "=end",
+              "  * https://api.mixpanel.com", "plain code line", "", "// https://api.stripe.com/v3",
+              "s = 'a' + \"https://API.Stripe.com/v4\"  # https://api.openai.com", "  b'''https://hooks.slack.com/b",
+              "-->", "end */", 'x = 1 """', "e = 2 '''", '<a href="https://api.openai.com/docs">',
+              "y = '//api.mixpanel.com/t'", 'docs_url = "https://api.sendgrid.com/v3"',
+              "a = ['https://example.org', \"https://api.stripe.com\"]", "if u == 'https://api.openai.com/v1':",
+              "k = 'https://user@api.stripe.com:443/v1' + 1"]
+    rng = random.Random(41)
+    bundle = path == "bundle.js"
+    found = 0
+    for _ in range(300):
+        source = "\n".join(rng.choice(pieces) for _ in range(rng.randint(1, 14)))
+        lines = source.split("\n")
+        authorities = sorted({authority for line in lines for _, authority, _ in text._urls(line)
+                              if MATCHER.url(text.host_of(authority) or "", "") is not None})
+        every = text.hosts(source, path, MATCHER, bundle=bundle)
+        found += len(every)
+        if authorities:
+            assert text.hosts(source, path, MATCHER, bundle=bundle, needles=tuple(authorities)) == every, source
+            one = authorities[0]
+            assert text.hosts(source, path, MATCHER, bundle=bundle, needles=(one,)) == [
+                h for h in every if one in lines[h.line - 1]], source
+    assert found > 300
+
+
 def test_doc_key_from_the_end_equals_the_search() -> None:
     """text.doc_key reads a prefix from its end; it must say what _DOC_KEY.search says."""
     import random
@@ -301,3 +337,42 @@ def test_doc_key_from_the_end_equals_the_search() -> None:
     long_line = "x = 1; " * 60 + 'docs_url = "'
     assert text.doc_key(long_line) and text.is_link(long_line)
     assert checked[True] > 500 and checked[False] > 500  # both sides of the rule were tried
+
+
+def _shaped(rng: random.Random, keys: list[str]) -> str:
+    """A key, a separator and the opening of a string: the shapes the link patterns look
+    for, each part mostly as a pattern wants it, else missing, doubled or wrong."""
+    def part(good: list[str], other: list[str]) -> str:
+        return rng.choice(good if rng.random() < 0.75 else other)
+
+    return "".join([rng.choice(keys), part([""], ["_url", "Value", "_text", "_uri", "x"]), part([""], ["\"", "'"]),
+                    part([""], [" ", "\u2003"]), part([":", "=", "("], ["", "::", "==", "!=", "!==", "==="]),
+                    part([""], [" ", "\t"]), part([""], ["(", "[{", "{"]), part([""], [" "]),
+                    part(["", "f"], ["B", "fr", "u", "R"]), part(["\"", "'", "`"], [""]), part([""], ["text", "a'b"])])
+
+
+def test_link_patterns_read_from_the_end_equal_their_searches() -> None:
+    """is_link() reads each pattern from the end of the prefix (a long minified line is
+    not tried at every position); each reading must say what the pattern's search says,
+    on both sides of the rule, and is_link() what any of them says."""
+    tokens = ["<a", "<A", "<", ">", "<a ", "<a\t", "<ab ", "](", "]", "(", "{", "}", ",", " ", "\u00a0", "\"a\"", "'a'",
+              "`A`", "\"b\"", "href", "Href", "xhref", "_href", ":", "e.g.", "example", "Examples", "sample",
+              "placeholder", "description", "Help", "usage", "epilog", "hint", "tooltip", "Title", "1", "x", "'", "\"",
+              "`", "=", "==", "f", "R", "u", "b", "jsx(", "h("]
+    keys = ["e.g.", "example", "Samples", "placeholder", "xsample", "1example", "description", "HELP", "usage", "title",
+            "x", "'a', {href", "\"a\",{ Href", "`a` , {xhref", "'a', {id: 1, href"]
+    readings = {"_ANCHOR": text._anchor, "_EXAMPLE": lambda p: text._keyed(p, text._EXAMPLE_WORD),
+                "_PROSE": text._prose, "_COMPARED": text._compared}
+    rng = random.Random(23)
+    checked: dict[tuple[str, bool], int] = {}
+    for _ in range(40000):
+        prefix = "".join(rng.choice(tokens) for _ in range(rng.randint(0, 10)))
+        if rng.random() < 0.8:
+            prefix += _shaped(rng, keys)
+        for name, reading in readings.items():
+            want = getattr(text, name).search(prefix) is not None
+            assert reading(prefix) is want, (name, prefix)
+            checked[name, want] = checked.get((name, want), 0) + 1
+        assert text.is_link(prefix) is any(p.search(prefix) for p in text._NOT_USE), prefix
+    for name in readings:
+        assert checked.get((name, True), 0) > 200 and checked.get((name, False), 0) > 200, (name, checked)

@@ -613,7 +613,9 @@ class ProductTree:
         if code != 0:
             raise InputError(f"git ls-files failed: {err.decode(errors='replace').strip()[-200:]}")
         # decoded at once: UTF-8 never holds a NUL inside a character, so this is each path decoded
-        return list(dict.fromkeys(p for p in out.decode("utf-8", errors="surrogateescape").split("\0") if p))
+        listed = dict.fromkeys(out.decode("utf-8", errors="surrogateescape").split("\0"))  # each once (an unmerged
+        listed.pop("", None)  # path is listed per stage); the empty name: after the last NUL
+        return list(listed)
 
     def grep_start(self, perl: bool = True) -> Spooled:
         """Start `git grep` for URLs (spool.grep_args); collect with grep_output() while

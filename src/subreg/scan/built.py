@@ -68,8 +68,10 @@ class Built:
     a file's first bytes, or None."""
 
     def __init__(self, files: Iterable[str], read: Callable[[str, int], bytes | None]) -> None:
-        self._files = sorted(set(files))
-        self._set = frozenset(self._files)
+        listed = list(files)
+        self._set = frozenset(listed)
+        # git lists paths sorted, and sorting a sorted list is one pass; a set's order is not
+        self._files = sorted(listed) if len(self._set) == len(listed) else sorted(self._set)
         self._read = read
         self._memo: dict[str, bool] = {}
         self._maps: dict[str, SourceMap | None] = {}

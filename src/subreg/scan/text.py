@@ -13,8 +13,9 @@ service.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from subreg.scan.catalog import Matcher
@@ -39,6 +40,8 @@ _SCHEMES = frozenset({
     "s3", "gs", "kafka", "nats", "tls", "tcp", "ssl",
 })
 MAX_LINE = 8192  # longer lines are minified or generated code
+# Each needle is one search of the whole text; past a few, one pass for every URL's `//` costs less.
+MAX_NEEDLES = 4
 
 _HASH = frozenset({"py", "pyi", "rb", "sh", "bash", "zsh", "yaml", "yml", "toml", "ini", "cfg", "conf", "tf",
                    "hcl", "r", "pl", "pm", "ex", "exs", "cr", "nim", "ps1", "mk", "make", "cmake", "dockerfile",
@@ -114,18 +117,27 @@ def _comment_start(line: str, markers: tuple[str, ...]) -> int:
     return -1
 
 
-def code_lines(text: str, path: str, need: str = "", long_lines: bool = False) -> Iterator[tuple[int, str]]:
+def code_lines(text: str, path: str, need: str = "", long_lines: bool = False,
+               needles: tuple[str, ...] = ()) -> Iterator[tuple[int, str]]:
     """(number, code) for every line that holds `need`, with comments and docstrings
     left out (every line is still read, for the state of block comments). A line over
     MAX_LINE is minified code: skipped, or with `long_lines` (a bundle that is the
-    product's only code) given whole, since minified code has no line comments."""
+    product's only code) given whole, since minified code has no line comments.
+    `needles` (with `need` "://"), when there are MAX_NEEDLES or fewer: only the lines
+    holding one of them are given, found by plain search (see _needle_lines())."""
+    picked = needles if len(needles) <= MAX_NEEDLES else ()
+
+    def holds(line: str) -> bool:
+        return any(n in line for n in picked) if picked else _holds(line, need)
+
     ext = _ext(path)
     markers = _markers(ext)
     python = ext in ("py", "pyi")
     slash = ext in _SLASH
     block = ""  # the closing token of the block comment or docstring we are in
     string = ""  # the closing token of a triple-quoted value that spans lines (Python)
-    for number, line in _lines(text, need):
+    lines = _needle_lines(text, picked, _state_tokens(slash, python, ext == "rb")) if picked else _lines(text, need)
+    for number, line in lines:
         if block:
             if block in line:
                 block = ""
@@ -137,12 +149,12 @@ def code_lines(text: str, path: str, need: str = "", long_lines: bool = False) -
                 if "-->" not in line:
                     block = "-->"
                 continue
-            if _holds(line, need) and len(line) <= MAX_LINE:
+            if holds(line) and len(line) <= MAX_LINE:
                 yield number, line
             continue
         stripped = line.strip()
         if len(line) > MAX_LINE:
-            if long_lines and _holds(line, need):
+            if long_lines and holds(line):
                 yield number, line
             continue
         if not stripped:
@@ -168,7 +180,7 @@ def code_lines(text: str, path: str, need: str = "", long_lines: bool = False) -
         if ext == "rb" and stripped.startswith("=begin"):
             block = "=end"
             continue
-        if (slash and stripped.startswith("*")) or stripped.startswith(markers) or not _holds(line, need):
+        if (slash and stripped.startswith("*")) or stripped.startswith(markers) or not holds(line):
             continue
         cut = _comment_start(line, markers)
         yield number, line if cut < 0 else line[:cut]
@@ -218,6 +230,56 @@ def _lines(text: str, need: str) -> Iterator[tuple[int, str]]:
         yield number, text[start:end]
 
 
+@functools.cache
+def _state_tokens(slash: bool, python: bool, ruby: bool) -> re.Pattern[str]:
+    """The tokens that change code_lines()'s state in a language: a block comment's
+    (`/*`, `*/`; HTML's in any file), a docstring's or a string's over lines (Python),
+    Ruby's `=begin` and `=end`."""
+    tokens = ["<!--", "-->"] + ["/*", "*/"] * slash + ['"""', "'''"] * python + ["=begin", "=end"] * ruby
+    return re.compile("|".join(re.escape(t) for t in tokens))
+
+
+def _needle_lines(text: str, needles: tuple[str, ...], state: re.Pattern[str]) -> Iterator[tuple[int, str]]:
+    """(number, line) of the lines holding a needle, and of the lines above the last of
+    them holding a token that changes the state (a line holding neither is passed over
+    by code_lines() whatever the state, and the state below the last needle is not
+    needed)."""
+    starts: set[int] = set()
+    for needle in needles:
+        starts |= _line_starts(text, _finds(text, needle))
+    if not starts:
+        return
+    last = text.find("\n", max(starts))
+    starts |= _line_starts(text, (m.start() for m in state.finditer(text, 0, last if last >= 0 else len(text))))
+    number, pos = 1, 0
+    for start in sorted(starts):
+        number += text.count("\n", pos, start)
+        pos = start
+        end = text.find("\n", start)
+        yield number, text[start:end if end >= 0 else len(text)]
+
+
+def _finds(text: str, needle: str) -> Iterator[int]:
+    at = text.find(needle)
+    while at >= 0:
+        yield at
+        at = text.find(needle, at + len(needle))
+
+
+def _line_starts(text: str, places: Iterable[int]) -> set[int]:
+    """Where the lines holding `places` (ascending) start; a line is looked back to
+    once, however many places it holds (a minified line may hold thousands)."""
+    starts, end = set(), -1
+    for at in places:
+        if at <= end:
+            continue
+        starts.add(text.rfind("\n", 0, at) + 1)
+        end = text.find("\n", at)
+        if end < 0:
+            break
+    return starts
+
+
 def host_of(authority: str) -> str | None:
     """The host of a URL's authority: userinfo and port dropped; a templated prefix
     (`${bucket}.s3.amazonaws.com`) leaves its literal domain."""
@@ -253,48 +315,114 @@ _PROSE = re.compile(r"(?i)(?:description|help|usage|example|epilog|hint|tooltip|
                     r"\s*[(:=]\s*[frbu]?[\"'`][^\"'`]*$")
 
 
-_NOT_USE = (_ANCHOR, _DOC_KEY, _EXAMPLE, _PROSE, _COMPARED)
+_NOT_USE = (_ANCHOR, _DOC_KEY, _EXAMPLE, _PROSE, _COMPARED)  # what is_link() says, as searches
 
 
 def is_link(prefix: str) -> bool:
     """Whether the URL that follows `prefix` (its line up to the scheme) is not one the
-    code talks to: a link for a person to follow, an example, or a value compared with."""
-    return any(p.search(prefix) for p in _NOT_USE_BUT_DOC_KEY) or doc_key(prefix)
+    code talks to: a link for a person to follow, an example, or a value compared with.
+    It says what `any(p.search(prefix) for p in _NOT_USE)` says, each pattern read from
+    the end of the prefix (each is anchored there), not tried at every position of a
+    long line."""
+    return _anchor(prefix) or doc_key(prefix) or _keyed(prefix, _EXAMPLE_WORD) or _prose(prefix) or _compared(prefix)
 
 
-_NOT_USE_BUT_DOC_KEY = (_ANCHOR, _EXAMPLE, _PROSE, _COMPARED)
-# _DOC_KEY's key and what may follow it up to `[:=]`, whose length is bounded (the
-# longest is `documentation_href"`, 19 characters).
+# The key of _DOC_KEY and of _EXAMPLE, and what may follow it up to `[:=]`, whose length
+# is bounded (the longest is `documentation_href"`, 19 characters).
 _DOC_WORD = re.compile(_DOC_KEY.pattern.split(r"\s*[:=]")[0] + "$")
+_EXAMPLE_WORD = re.compile(_EXAMPLE.pattern.split(r"\s*[:=]")[0] + "$")
+_PROSE_WORD = re.compile(_PROSE.pattern.split(r"\s*[(:=]")[0] + "$")
+_QUOTES = ("\"", "'", "`")
+_LETTERS = ("f", "r", "b", "u")  # a string's prefix letter, `[frbu]` in any case
 
 
 def doc_key(prefix: str) -> bool:
-    """`_DOC_KEY.search(prefix)`, without trying every position of a long line: what
-    follows the key (`\\s*[:=]\\s*[(\\[{]?\\s*[frbu]?` and a quote, to the end) is read
-    from the end, each step forced, and the key is looked for in the last characters."""
-    if prefix[-1:] not in ("\"", "'", "`"):
+    """`_DOC_KEY.search(prefix)`, without trying every position of a long line."""
+    return _keyed(prefix, _DOC_WORD)
+
+
+def _keyed(prefix: str, word: re.Pattern[str]) -> bool:
+    """Whether `prefix` ends in a key that `word` matches (at its end), then
+    `\\s*[:=]\\s*[(\\[{]?\\s*[frbu]?` and a quote: what follows the key is read from the
+    end, each step forced, and the key is looked for in the last characters."""
+    if prefix[-1:] not in _QUOTES:
         return False
     head = prefix[:-1]
-    if head[-1:].lower() in ("f", "r", "b", "u"):  # not whitespace, a bracket or [:=]: the prefix letter
+    if head[-1:].lower() in _LETTERS:  # not whitespace, a bracket or [:=]: the prefix letter
         head = head[:-1]
     head = head.rstrip()
     if head[-1:] in ("(", "[", "{"):
         head = head[:-1].rstrip()
     if head[-1:] not in (":", "="):
         return False
-    return _DOC_WORD.search(head[:-1].rstrip()[-32:]) is not None
+    return word.search(head[:-1].rstrip()[-32:]) is not None
+
+
+def _prose(prefix: str) -> bool:
+    """`_PROSE.search(prefix)` from the end: the string that is still open at the end
+    of the prefix opened at its last quote, after `word \\s*[(:=]\\s*[frbu]?`."""
+    quote = max(prefix.rfind(q) for q in _QUOTES)
+    if quote < 0:
+        return False
+    head = prefix[:quote]
+    if head[-1:].lower() in _LETTERS:
+        head = head[:-1]
+    head = head.rstrip()
+    if head[-1:] not in ("(", ":", "="):
+        return False
+    return _PROSE_WORD.search(head[:-1].rstrip()[-16:]) is not None
+
+
+def _compared(prefix: str) -> bool:
+    """`_COMPARED.search(prefix)` from the end: `==` or `!=`, `=`, spaces, a lowercase
+    prefix letter and a quote."""
+    if prefix[-1:] not in _QUOTES:
+        return False
+    head = prefix[:-1]
+    if head[-1:] in _LETTERS:
+        head = head[:-1]
+    return head.rstrip().endswith(("==", "!="))
+
+
+def _anchor(prefix: str) -> bool:
+    """`_ANCHOR.search(prefix)` from the end: an `<a` tag still open (its `<` the last
+    `<` and no `>` after it), a Markdown link's `](`, or a compiled anchor's
+    `"a", {...href: "` (its `{` the last brace)."""
+    if prefix.endswith("]("):
+        return True
+    tag = prefix.rfind("<")
+    opened = tag >= 0 and ">" not in prefix[tag:]  # the last tag is still open
+    if opened and prefix[tag + 1:tag + 2] in ("a", "A") and prefix[tag + 2:tag + 3].isspace():
+        return True
+    brace = prefix.rfind("{")
+    if brace < 0 or "}" in prefix[brace:] or prefix[-1:] not in _QUOTES:
+        return False
+    inner = prefix[brace + 1:-1].rstrip()
+    if not inner.endswith(":"):
+        return False
+    inner = inner[:-1].rstrip()
+    if inner[-4:].lower() != "href" or (len(inner) > 4 and (inner[-5].isalnum() or inner[-5] == "_")):
+        return False
+    head = prefix[:brace].rstrip()
+    if not head.endswith(","):
+        return False
+    head = head[:-1].rstrip()
+    return len(head) >= 3 and head[-1] in _QUOTES and head[-2] in ("a", "A") and head[-3] in _QUOTES
 
 
 LINK_WINDOW = 300  # what of a long line before a URL is read to tell a link
 
 
-def hosts(text: str, path: str, matcher: Matcher, own: tuple[str, ...] = (), bundle: bool = False) -> list[Hit]:
+def hosts(text: str, path: str, matcher: Matcher, own: tuple[str, ...] = (), bundle: bool = False,
+          needles: tuple[str, ...] = ()) -> list[Hit]:
     """URL hosts of the catalogue in the code of a source file; in a `bundle` (built
     output that is the product's only code), in its minified lines too: hosts only,
-    each judged by what precedes it on its line, never a package name."""
+    each judged by what precedes it on its line, never a package name. `needles`: the
+    authorities (as the file writes them) of every catalogue URL the file may hold,
+    when known (git grep found them): only the lines holding one are read for URLs."""
     out = []
     lines: list[str] = []  # the file's lines, split when a list's opening line is looked for
-    for number, code in code_lines(text, path, "://", long_lines=bundle):
+    for number, code in code_lines(text, path, "://", long_lines=bundle, needles=needles):
         long = len(code) > MAX_LINE
         for start, authority, url_path in _urls(code):
             host = host_of(authority)

@@ -1,0 +1,97 @@
+"""Reading many files on both cores: half of the work in a forked child.
+
+A whole-tree scan ends with the files whose URLs name a catalogue service: each is
+read, its comments told apart, each URL judged. By then git grep is done and the second
+core is idle; on a large tree that reading is most of what remains. `halves()` gives
+half of the work (by weight) to a child forked from this process, which has everything
+loaded already, does the other half here, and takes the child's result back through a
+pipe. Where there is no fork (or the work is small), or when the child fails in any way,
+the work is done here, all of it: the result is the same either way.
+
+The child touches nothing the parent shares with other processes: it reads product
+files, builds its result, writes it to its pipe and leaves with `os._exit` (no atexit
+handler, no buffered output flushed twice, no temporary file or git process of the
+parent's closed).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+MIN_WEIGHT = 15_000  # the work's estimated microseconds: below this a fork costs more than it saves
+
+
+def can_fork() -> bool:
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
+
+
+def split(items: Sequence[T], weight: Callable[[T], int]) -> tuple[list[T], list[T]]:
+    """Two shares of about equal weight (heaviest first, each to the lighter share), each
+    in the order of `items`."""
+    order = {id(item): i for i, item in enumerate(items)}
+    shares: tuple[list[T], list[T]] = ([], [])
+    loads = [0, 0]
+    for item in sorted(items, key=weight, reverse=True):
+        side = 0 if loads[0] <= loads[1] else 1
+        shares[side].append(item)
+        loads[side] += weight(item)
+    for share in shares:
+        share.sort(key=lambda item: order[id(item)])
+    return shares
+
+
+def halves(items: Sequence[T], weight: Callable[[T], int], work: Callable[[list[T]], R]) -> list[R]:
+    """`work` over `items`, as the results of one or two calls whose shares together
+    are `items`: two (one in a forked child) when the items weigh MIN_WEIGHT or more."""
+    if not can_fork() or sum(weight(i) for i in items) < MIN_WEIGHT:
+        return [work(list(items))]
+    mine, theirs = split(items, weight)
+    read_end, write_end = os.pipe()
+    with warnings.catch_warnings():  # 3.12+ warns of a fork beside threads; the child uses none of theirs
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child; coverage is not written from it
+        os.close(read_end)
+        code = 1
+        try:
+            data = pickle.dumps(work(theirs), protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(write_end, "wb") as fh:
+                fh.write(data)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    reaped = False
+    try:
+        with os.fdopen(read_end, "rb") as fh:
+            results = [work(mine)]
+            data = fh.read()
+        _, status = os.waitpid(pid, 0)
+        reaped = True
+        results.append(_theirs(data, status, theirs, work))
+        return results
+    finally:
+        if not reaped:  # our share failed: the child is not waited for
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+
+
+def _theirs(data: bytes, status: int, theirs: list[T], work: Callable[[list[T]], R]) -> R:
+    """The child's result, or (it failed, was killed, or wrote what does not load) its
+    share's, done here."""
+    if os.waitstatus_to_exitcode(status) != 0 or not data:
+        return work(theirs)
+    try:
+        result: R = pickle.loads(data)  # noqa: S301 - written by our own child, through our own pipe
+    except (pickle.UnpicklingError, EOFError, AttributeError, ValueError):  # cut short: done again here
+        return work(theirs)
+    return result
