@@ -30,14 +30,16 @@ def test_every_record_validates_against_the_schema() -> None:
 
 
 def test_the_compiled_index_is_the_records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A scan reads services/index.json only: it must hold exactly what the records say
-    (`python -m subreg.scan.catalog` rewrites it)."""
+    """A scan reads services/index.json only: it must hold exactly what the records say,
+    and the lookup tables derived from them (`python -m subreg.scan.catalog` rewrites it)."""
     assert catalog.main(["--check"]) == 0, "services/index.json is stale: run python -m subreg.scan.catalog"
-    assert json.loads(catalog.INDEX.read_text()) == catalog.compile_records()
+    shipped = json.loads(catalog.INDEX.read_text())
+    assert shipped["records"] == catalog.compile_records()
+    assert shipped == json.loads(json.dumps(catalog.compile_index()))  # tuples as JSON lists
     index = tmp_path / "index.json"
     monkeypatch.setattr(catalog, "INDEX", index)
     assert catalog.main(["--check"]) == 1  # missing
-    assert catalog.main([]) == 0 and json.loads(index.read_text()) == catalog.compile_records()
+    assert catalog.main([]) == 0 and json.loads(index.read_text()) == shipped
     assert catalog.main(["--check"]) == 0
     index.write_text(index.read_text().replace('"Stripe"', '"Stripe Inc"'))
     assert catalog.main(["--check"]) == 1
@@ -129,6 +131,30 @@ def test_every_seed_service_is_in_the_catalogue_under_its_id() -> None:
     links = compare.link(reg, SERVICES)
     for sp in reg:
         assert links.of(sp.id) == [sp.id], sp.id
+
+
+def test_the_index_lookup_links_as_the_records_do() -> None:
+    """A scan links entries through the index's lookup tables (compare.Catalogue.load);
+    linking from the records themselves must give the same links and the same matcher,
+    an entry's own `detect` first (it wins a name or domain it shares with the catalogue)."""
+    reg = Registry()
+    for path in sorted((ROOT / "registry").glob("*.yaml")):
+        data = yaml.safe_load(path.read_text())
+        reg.entries[path.stem] = Subprocessor.model_validate({**data, "id": path.stem})
+    own = {"name": "Payments Proxy", "legal_name": "Proxy Ltd", "website": "https://proxy.example",
+           "detect": {"packages": {"pypi": ["stripe", "proxy-sdk"], "npm": ["@sentry/*"]},
+                      "domains": ["api.stripe.com", "proxy.example"]}}
+    sp = {key: value for key, value in reg.entries["stripe"].model_dump(exclude_none=True).items() if key != "detect"}
+    reg.entries["proxy"] = Subprocessor.model_validate({**sp, **own, "id": "proxy"})
+    fast, slow = compare.link(reg, compare.Catalogue.load()), compare.link(reg, SERVICES)
+    assert fast.entries == slow.entries and fast.catalogued == slow.catalogued
+    assert fast.matcher == slow.matcher
+    assert fast.matcher.package("pypi", "stripe") == fast.matcher.host("api.stripe.com") == "proxy"
+    assert fast.matcher.package("npm", "@sentry/node") == "proxy" and fast.matcher.host("js.stripe.com") == "stripe"
+    assert fast.services["proxy"] == slow.services["proxy"] and fast.services["stripe"] == slow.services["stripe"]
+    assert "sentry" in fast.services and "no-such-service" not in fast.services
+    with pytest.raises(KeyError):
+        fast.services["no-such-service"]
 
 
 @pytest.mark.parametrize(("eco", "raw", "expected"), [

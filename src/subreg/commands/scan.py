@@ -79,11 +79,11 @@ def _run(opts: Options, source: Path, base: str | None, fmt: str, sarif_path: Pa
          started: Started | None) -> Outcome:
     from subreg import findings as fd
     from subreg.report import github, text
-    from subreg.scan import catalog, collect, compare
+    from subreg.scan import collect, compare
 
     project = opts.project()
     policy, waivers, registry = project.policy, project.waivers, project.worktree
-    links = compare.link(registry, catalog.load())
+    links = compare.link(registry, compare.Catalogue.load())
     own = tuple(policy.scan.own_domains)
     skip = _skip(source, project.root)
     from subreg.scan.activation import Earlier

@@ -11,8 +11,11 @@ others by the path its API lives under (`www.googleapis.com/drive`).
 
 The records are validated by `parse()` (a pydantic schema, imported only there) in
 `tests/test_scan_catalog.py`, and compiled into `services/index.json` (`python -m
-subreg.scan.catalog`), the one file a scan reads: the test fails when the index and
-the records differ. A scan never builds the schema.
+subreg.scan.catalog`), the one file a scan reads: the records, and the tables a scan
+looks them up by (the Matcher's, and compare.Catalogue's by website, name and legal
+entity), derived once there rather than on every scan. The test fails when the index
+and the records differ. A scan never builds the schema, and makes a Service only of a
+record it reports.
 """
 
 from __future__ import annotations
@@ -174,11 +177,35 @@ def compile_records() -> dict[str, dict[str, Any]]:
     return {p.stem: parse(p.stem, p.read_bytes()).as_json() for p in sorted(FOLDER.glob("*.yaml"))}
 
 
+def compile_index() -> dict[str, Any]:
+    """The index: the records, and what a scan looks them up by, derived from them once
+    here rather than on every scan (compare.Catalogue)."""
+    from subreg.scan.compare import Catalogue
+
+    records = compile_records()
+    return {"records": records, "lookup": Catalogue.of(_services(records)).lookup_json()}
+
+
+def _services(records: Mapping[str, Mapping[str, Any]]) -> tuple[Service, ...]:
+    return tuple(Service.of(sid, rec) for sid, rec in sorted(records.items()))
+
+
+@cache
+def index() -> dict[str, Any]:
+    """The compiled index (services/index.json), read once."""
+    data: dict[str, Any] = json.loads(INDEX.read_bytes())
+    return data
+
+
+def matcher() -> Matcher:
+    """The catalogue's Matcher, from the compiled index."""
+    return Matcher.of_json(index()["lookup"]["matcher"])
+
+
 @cache
 def load() -> tuple[Service, ...]:
     """Every record of the shipped catalogue, from the compiled index, by id."""
-    data = json.loads(INDEX.read_bytes())
-    return tuple(Service.of(sid, rec) for sid, rec in sorted(data.items()))
+    return _services(index()["records"])
 
 
 @dataclass
@@ -197,16 +224,40 @@ class Matcher:
     env_prefixes: list[tuple[str, str]] = field(default_factory=list)
 
     @classmethod
-    def build(cls, services: Iterable[Service]) -> Matcher:
+    def build(cls, services: Iterable[Service], then: Matcher | None = None) -> Matcher:
+        """The services' matcher; `then`: a matcher built before (the catalogue's, from
+        its index) whose services come after these, as if added after them."""
         m = cls()
         for s in services:
             m.add(s.id, s.packages, s.domains, s.hosts, s.terraform, s.env, s.urls)
-        for eco in m.prefixes:
+        if then is not None:
+            m.exact = {eco: {**then.exact.get(eco, {}), **m.exact.get(eco, {})} for eco in {*then.exact, *m.exact}}
+            m.domains, m.hosts = {**then.domains, **m.domains}, {**then.hosts, **m.hosts}
+            m.providers, m.env_exact = {**then.providers, **m.providers}, {**then.env_exact, **m.env_exact}
+            m.prefixes = {eco: m.prefixes.get(eco, []) + then.prefixes.get(eco, []) for eco in {*then.prefixes,
+                                                                                                 *m.prefixes}}
+            m.urls = {host: m.urls.get(host, []) + then.urls.get(host, []) for host in {*then.urls, *m.urls}}
+            m.env_prefixes = m.env_prefixes + then.env_prefixes
+        for eco in m.prefixes:  # longest first; a stable sort keeps the earlier service first among equals
             m.prefixes[eco].sort(key=lambda p: -len(p[0]))
         for host in m.urls:
             m.urls[host].sort(key=lambda p: -len(p[0]))
         m.env_prefixes.sort(key=lambda p: -len(p[0]))
         return m
+
+    def as_json(self) -> dict[str, Any]:
+        return {"exact": self.exact, "prefixes": self.prefixes, "domains": self.domains, "hosts": self.hosts,
+                "urls": self.urls, "providers": self.providers, "env_exact": self.env_exact,
+                "env_prefixes": self.env_prefixes}
+
+    @classmethod
+    def of_json(cls, data: Mapping[str, Any]) -> Matcher:
+        def pairs(items: Iterable[list[str]]) -> list[tuple[str, str]]:
+            return [(a, b) for a, b in items]
+
+        return cls(exact=data["exact"], prefixes={eco: pairs(p) for eco, p in data["prefixes"].items()},
+                   domains=data["domains"], hosts=data["hosts"], urls={h: pairs(u) for h, u in data["urls"].items()},
+                   providers=data["providers"], env_exact=data["env_exact"], env_prefixes=pairs(data["env_prefixes"]))
 
     def add(self, sid: str, packages: Mapping[str, Iterable[str]], domains: Iterable[str] = (),
             hosts: Iterable[str] = (), terraform: Iterable[str] = (), env: Iterable[str] = (),
@@ -290,7 +341,7 @@ class Matcher:
 def main(argv: list[str] | None = None) -> int:
     """`python -m subreg.scan.catalog [--check]`: (re)write services/index.json from the
     records, or (--check) exit 1 when it is out of date."""
-    text = json.dumps(compile_records(), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    text = json.dumps(compile_index(), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
     if argv and argv[0] == "--check":
         return 0 if INDEX.exists() and INDEX.read_text(encoding="utf-8") == text else 1
     INDEX.write_text(text, encoding="utf-8")

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from subreg import escape
@@ -24,6 +25,7 @@ from subreg import findings as fd
 from subreg.errors import InputError
 from subreg.model import Policy, Subprocessor, identity
 from subreg.registry import Registry
+from subreg.scan import catalog
 from subreg.scan.catalog import Matcher, Service
 from subreg.scan.collect import Evidence
 
@@ -69,54 +71,104 @@ def _legal(s: Service) -> set[str]:
     return {identity(n) for n in s.legal_names} - {""}
 
 
-def link(registry: Registry, catalogue: Iterable[Service]) -> Links:
-    services = {s.id: s for s in catalogue}
-    links = Links(dict(services), frozenset(services))
-    by_site: dict[tuple[str, str], list[str]] = {}
-    by_name: dict[str, list[str]] = {}
-    by_legal: dict[str, list[str]] = {}
-    for s in services.values():
-        by_site.setdefault(_site(s.website), []).append(s.id)
-        for n in _names(s):
-            by_name.setdefault(n, []).append(s.id)
-        for n in _legal(s):
-            by_legal.setdefault(n, []).append(s.id)
+class _Services(dict[str, Service]):
+    """Service id -> Service: the registry's own, and the catalogue's, each record made
+    a Service when first asked for (a scan asks for the few it found)."""
+
+    def __init__(self, records: Mapping[str, Mapping[str, Any]]) -> None:
+        super().__init__()
+        self._records = records
+
+    def __missing__(self, sid: str) -> Service:
+        record = self._records.get(sid)
+        if record is None:
+            raise KeyError(sid)
+        service = self[sid] = Service.of(sid, record)
+        return service
+
+    def __contains__(self, sid: object) -> bool:
+        return dict.__contains__(self, sid) or sid in self._records
+
+
+@dataclass
+class Catalogue:
+    """The catalogue as link() looks services up: by website, by name and by legal
+    entity, and the catalogue's Matcher. Derived from the records once, when the index is
+    compiled (catalog.compile_index), and read from it on each scan (load)."""
+
+    records: Mapping[str, Mapping[str, Any]]
+    by_site: dict[str, dict[str, list[str]]]  # host -> path -> ids
+    by_name: dict[str, list[str]]
+    by_legal: dict[str, list[str]]
+    matcher: Matcher
+
+    @classmethod
+    def of(cls, services: Iterable[Service]) -> Catalogue:
+        services = list(services)
+        by_site: dict[str, dict[str, list[str]]] = {}
+        by_name: dict[str, list[str]] = {}
+        by_legal: dict[str, list[str]] = {}
+        for s in services:
+            host, path = _site(s.website)
+            by_site.setdefault(host, {}).setdefault(path, []).append(s.id)
+            for n in sorted(_names(s)):
+                by_name.setdefault(n, []).append(s.id)
+            for n in sorted(_legal(s)):
+                by_legal.setdefault(n, []).append(s.id)
+        return cls({s.id: s.as_json() for s in services}, by_site, by_name, by_legal, Matcher.build(services))
+
+    @classmethod
+    def load(cls) -> Catalogue:
+        data = catalog.index()
+        lookup = data["lookup"]
+        return cls(data["records"], lookup["by_site"], lookup["by_name"], lookup["by_legal"], catalog.matcher())
+
+    def lookup_json(self) -> dict[str, Any]:
+        return {"by_site": self.by_site, "by_name": self.by_name, "by_legal": self.by_legal,
+                "matcher": self.matcher.as_json()}
+
+
+def link(registry: Registry, catalogue: Catalogue | Iterable[Service]) -> Links:
+    if not isinstance(catalogue, Catalogue):
+        catalogue = Catalogue.of(catalogue)
+    links = Links(_Services(catalogue.records), frozenset(catalogue.records))
     own: list[Service] = []
     for sp in registry:
         detect = sp.detect
-        if detect and detect.catalog and detect.catalog not in services:
+        if detect and detect.catalog and detect.catalog not in catalogue.records:
             line = registry.line(sp.id, "detect", "catalog")
             raise InputError.at(sp.path or f"registry/{sp.id}.yaml",
                                 f"detect.catalog: unknown catalogue id {detect.catalog!r} "
                                 "(`subreg scan --catalog` lists them)", line)
-        targets = _targets(sp, by_site, by_name, by_legal)
+        targets = _targets(sp, catalogue)
         if detect and (detect.packages or detect.domains):
             if not detect.catalog:
-                extra = Service(name=sp.name, legal_names=(sp.entity,), website=sp.website, id=sp.id)
-                links.services.setdefault(sp.id, extra)
+                if sp.id not in links.services:
+                    links.services[sp.id] = Service(name=sp.name, legal_names=(sp.entity,), website=sp.website,
+                                                    id=sp.id)
                 targets = sorted({*targets, sp.id})
             own.append(Service(name=sp.name, legal_names=(sp.entity,), domains=tuple(detect.domains),
                                packages={k: tuple(v) for k, v in detect.packages.items()},
                                id=detect.catalog or sp.id))
         for t in targets:
             links.entries.setdefault(t, []).append(sp)
-    links.matcher = Matcher.build([*own, *services.values()])
+    links.matcher = Matcher.build(own, then=catalogue.matcher)
     return links
 
 
-def _targets(sp: Subprocessor, by_site: dict[tuple[str, str], list[str]],
-             by_name: dict[str, list[str]], by_legal: dict[str, list[str]]) -> list[str]:
+def _targets(sp: Subprocessor, catalogue: Catalogue) -> list[str]:
     if sp.detect and sp.detect.catalog:
         return [sp.detect.catalog]
     host, path = _site(sp.website)
     if host:
-        exact = by_site.get((host, path), []) or by_site.get((host, ""), [])
+        paths = catalogue.by_site.get(host, {})
+        exact = paths.get(path, []) or paths.get("", [])
         if exact:
             return sorted(exact)
-    named = by_name.get(identity(sp.name), [])
+    named = catalogue.by_name.get(identity(sp.name), [])
     if named:
         return sorted(named)
-    return sorted({*by_legal.get(identity(sp.entity), []), *by_legal.get(identity(sp.name), [])})
+    return sorted({*catalogue.by_legal.get(identity(sp.entity), []), *catalogue.by_legal.get(identity(sp.name), [])})
 
 
 @dataclass
