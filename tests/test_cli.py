@@ -80,3 +80,37 @@ def test_a_global_option_after_the_command_says_where_it_goes(installed, own_rep
         "`subreg --repo ... notice ...`\n" in res.err and "Did you mean" not in res.err
     res = installed("check", "--bogus", cwd=own_repo.path)  # any other unknown option: click's own message
     assert res.code == 2 and "No such option '--bogus'" in res.err
+
+
+def test_the_collector_is_off_while_subreg_starts_and_on_once_the_command_has_its_repo(own_repo: Repo) -> None:
+    """The installed command starts with the cyclic garbage collector off (start-up makes
+    no garbage), and turns it on, start-up's objects frozen out of its passes, once it
+    has loaded the compliance repo."""
+    probe = (
+        "import gc, sys\n"
+        "from subreg import entry, options\n"
+        "seen = []\n"
+        "real = options.Options.project\n"
+        "def project(self):\n"
+        "    seen.append(gc.isenabled())\n"
+        "    out = real(self)\n"
+        "    seen.extend([gc.isenabled(), gc.get_freeze_count() > 1000])\n"
+        "    return out\n"
+        "options.Options.project = project\n"
+        "sys.argv = ['subreg', 'validate']\n"
+        "code = entry.main()\n"
+        "print(seen, code)\n"
+    )
+    python = INSTALLED_BIN / "python"
+    got = subprocess.run([str(python), "-c", probe], cwd=own_repo.path, capture_output=True, text=True, check=False)
+    assert got.stdout.endswith("valid\n[False, True, True] 0\n"), got.stderr
+
+
+def test_in_process_the_collector_is_left_as_it_is() -> None:
+    import gc
+
+    from subreg import options
+
+    frozen = gc.get_freeze_count()
+    options.started()
+    assert gc.isenabled() and gc.get_freeze_count() == frozen

@@ -6,6 +6,7 @@ Below `cli.py` and above every command, so that the click layer only points down
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +29,15 @@ class Outcome:
     err: str = ""
 
 
+def started() -> None:
+    """The command has started (its modules are imported): the garbage collector that
+    entry.py turned off is turned on, what start-up made frozen out of its passes.
+    Where it was never turned off (subreg called in-process), nothing changes."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
 @dataclass
 class Options:
     repo: Path | None
@@ -40,6 +50,7 @@ class Options:
             from subreg.project import Project, find_root
 
             self._project = Project(find_root(self.repo or Path.cwd()), self.today)
+            started()
         return self._project
 
     def close(self) -> None:
