@@ -8,10 +8,13 @@ cannot inject a command of its own.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-from subreg.diff import Change
 from subreg.escape import one_line
-from subreg.findings import Finding
+
+if TYPE_CHECKING:
+    from subreg.diff import Change
+    from subreg.findings import Finding
 
 
 def _data(text: str) -> str:
