@@ -16,9 +16,10 @@ pytestmark = pytest.mark.skipif(not halves.can_fork(), reason="fork is used on L
 
 def test_the_shares_are_balanced_by_weight_and_keep_their_order() -> None:
     items = [("a", 9), ("b", 1), ("c", 5), ("d", 4), ("e", 1)]
-    mine, theirs = halves.split(items, lambda i: i[1])
+    mine, theirs = halves.split(items, [w for _, w in items])
     assert (mine, theirs) == ([("a", 9), ("b", 1)], [("c", 5), ("d", 4), ("e", 1)])  # 10 and 10
-    assert halves.split([], lambda i: 1) == ([], [])
+    assert halves.split([7, 7, 7, 7], [1, 1, 1, 1]) == ([7, 7], [7, 7])  # equal items are items still
+    assert halves.split([], []) == ([], [])
 
 
 def test_small_work_is_done_here_in_one_call(monkeypatch: pytest.MonkeyPatch) -> None:

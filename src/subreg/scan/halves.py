@@ -34,27 +34,25 @@ def can_fork() -> bool:
     return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
-def split(items: Sequence[T], weight: Callable[[T], int]) -> tuple[list[T], list[T]]:
+def split(items: Sequence[T], weights: Sequence[int]) -> tuple[list[T], list[T]]:
     """Two shares of about equal weight (heaviest first, each to the lighter share), each
     in the order of `items`."""
-    order = {id(item): i for i, item in enumerate(items)}
-    shares: tuple[list[T], list[T]] = ([], [])
+    shares: tuple[list[tuple[int, T]], list[tuple[int, T]]] = ([], [])
     loads = [0, 0]
-    for item in sorted(items, key=weight, reverse=True):
+    for i in sorted(range(len(items)), key=lambda i: (-weights[i], i)):
         side = 0 if loads[0] <= loads[1] else 1
-        shares[side].append(item)
-        loads[side] += weight(item)
-    for share in shares:
-        share.sort(key=lambda item: order[id(item)])
-    return shares
+        shares[side].append((i, items[i]))
+        loads[side] += weights[i]
+    return [item for _, item in sorted(shares[0])], [item for _, item in sorted(shares[1])]
 
 
 def halves(items: Sequence[T], weight: Callable[[T], int], work: Callable[[list[T]], R]) -> list[R]:
     """`work` over `items`, as the results of one or two calls whose shares together
     are `items`: two (one in a forked child) when the items weigh MIN_WEIGHT or more."""
-    if not can_fork() or sum(weight(i) for i in items) < MIN_WEIGHT:
+    weights = [weight(item) for item in items]
+    if not can_fork() or sum(weights) < MIN_WEIGHT:
         return [work(list(items))]
-    mine, theirs = split(items, weight)
+    mine, theirs = split(items, weights)
     read_end, write_end = os.pipe()
     with warnings.catch_warnings():  # 3.12+ warns of a fork beside threads; the child uses none of theirs
         warnings.simplefilter("ignore", DeprecationWarning)
