@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from conftest import Repo
 from subreg.scan import collect, halves
+from test_scan import STRIPE, TODAY, as_json, compliance
 from test_scan_evidence import scan, tree
 
 pytestmark = pytest.mark.skipif(not halves.can_fork(), reason="fork is used on Linux only")
@@ -91,3 +94,24 @@ def test_a_whole_tree_scan_read_in_two_finds_what_one_reading_finds(tmp_path: Pa
     assert {e.service for e in twice.evidence} == {"stripe", "openai", "slack", "mixpanel", "sendgrid"}
     assert collect._cost(root, "src/big.js", 1) == 20 + 100 + len(files["src/big.js"]) // 1024
     assert collect._cost(root, "no/such/file.py", 3) == 0
+
+
+def test_the_installed_command_reads_a_large_tree_in_two_as_in_one(installed: Any, run: Any, repo: Repo,
+                                                                   tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """240 files that each name a service weigh over MIN_WEIGHT: the installed `subreg
+    scan` shares their reading with a child; its output is byte for byte that of one
+    reading in-process."""
+    hosts = ["api.stripe.com", "hooks.slack.com", "api.openai.com"]
+    files = {f"app/m{i:03}.py": f'URL = "https://{hosts[i % 3]}/v1/{i}"\n' for i in range(240)}
+    assert len(files) * (20 + 100) > halves.MIN_WEIGHT
+    compliance(repo, stripe=STRIPE)
+    product = tree(tmp_path / "product", files)
+    two = installed("--repo", repo.path, "--today", TODAY, "scan", product, "--format", "json")
+    monkeypatch.setattr(halves, "MIN_WEIGHT", 1 << 62)
+    one = run("--repo", repo.path, "--today", TODAY, "scan", product, "--format", "json")
+    assert (two.code, two.out, two.err) == (one.code, one.out, one.err)
+    doc = as_json(two.out)
+    assert doc["services"] == ["openai", "slack", "stripe"]
+    assert [(f["check"], f["service"], len(f["evidence"])) for f in doc["findings"]] == [
+        ("undeclared-subprocessor", "openai", 80), ("undeclared-subprocessor", "slack", 80)]
