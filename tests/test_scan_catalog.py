@@ -59,6 +59,8 @@ def test_catalogue_is_large_and_every_record_is_complete() -> None:
 def test_schema_refuses_malformed_records() -> None:
     good = b"name: X\nlegal_names: [X Inc.]\nwebsite: https://x.example\ncategory: ai\n"
     assert catalog.parse("x", good).legal_name == "X Inc."
+    nested = b"name: 'X (A, B (beta))'\nlegal_names: [X Inc.]\nwebsite: https://x.example\ncategory: ai\n"
+    assert catalog.parse("x", nested).name == "X (A, B (beta))"
     bad = [
         b"name: X\nlegal_names: [X]\nwebsite: https://x.example\ncategory: ai\ndomains: [https://api.x.com]\n",
         b"name: X\nlegal_names: [X]\nwebsite: https://x.example\ncategory: ai\ndomains: [API.X.COM]\n",
@@ -77,6 +79,9 @@ def test_schema_refuses_malformed_records() -> None:
         b"name: X\nlegal_names: [X]\ncategory: ai\n",
         b"name: X\nlegal_names: [' ']\nwebsite: https://x.example\ncategory: ai\n",
         b"name: X\nlegal_names: [X]\nwebsite: https://x.example\ncategory: ai\npackages: {pypi: [' x']}\n",
+        b"name: X (A\nlegal_names: [X]\nwebsite: https://x.example\ncategory: ai\n",
+        b"name: X) (A\nlegal_names: [X]\nwebsite: https://x.example\ncategory: ai\n",
+        b"name: X\nlegal_names: [X (Y]\nwebsite: https://x.example\ncategory: ai\n",
     ]
     for raw in bad:
         with pytest.raises(catalog.SubregError, match="catalogue record x"):

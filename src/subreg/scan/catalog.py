@@ -130,6 +130,13 @@ def _schema() -> Any:
     def v_text(value: str) -> str:
         if not value.strip() or any(ord(c) < 32 for c in value):
             raise ValueError("must be one line of text")
+        depth = 0
+        for c in value:  # a list split at its commas leaves "Name (first" behind
+            depth += (c == "(") - (c == ")")
+            if depth < 0:
+                break
+        if depth:
+            raise ValueError(f"{value!r}: unbalanced parentheses")
         return value
 
     t_host = Annotated[str, check(HOST, "a domain name (lowercase labels, a dot, a top-level domain)")]
