@@ -484,6 +484,30 @@ def test_what_is_not_a_use_of_a_url() -> None:
         (1, "google-recaptcha", "www.google.com")]
 
 
+def test_round_8_link_keys_continued_keys_and_comments_in_strings() -> None:
+    """Round 8's rules: an issue tracker, changelog or forum key, a key that names the
+    URL first, a documentation key whose value is on the next line, and a comment line
+    inside a template string are links or text, not uses; a plain key is still a use."""
+    def hosts(src: str, path: str = "a.py") -> list[tuple[int, str, str]]:
+        return [(h.line, h.service, h.text) for h in text.hosts(src, path, MATCHER)]
+
+    assert hosts("ISSUE_TRACKER_URL = 'https://api.stripe.com/issues'\nURL_SUPPORT = 'https://api.stripe.com/s'\n"
+                 "cfg = {'changelog': 'https://api.stripe.com/c', 'forum_url': 'https://api.stripe.com/f'}\n") == []
+    assert hosts("SOURCE_CODE = 'https://api.stripe.com/x'\nURL_API = 'https://api.openai.com/v1'\n") == [
+        (2, "openai", "api.openai.com")]
+    # a documentation key whose value is on the next line; an ordinary key so written is a use
+    assert hosts("SUPPORT_URL = (\n    'https://api.stripe.com/articles/1'\n    '-more'\n)\n") == []
+    assert hosts("HELP = [\n    'https://api.stripe.com/a',\n]\n") == []
+    assert hosts("API_URL = (\n    'https://api.stripe.com/v1'\n)\n") == [(2, "stripe", "api.stripe.com")]
+    assert hosts("'https://api.stripe.com/v1'\n") == [(1, "stripe", "api.stripe.com")]  # no line before it
+    assert hosts("SUPPORT_URL = (\n    client.get('https://api.stripe.com/v1')\n)\n") == [
+        (2, "stripe", "api.stripe.com")]  # not a string of its own: the call is the use
+    # a comment line of the code a Python template string holds (a generated setup.py)
+    assert hosts('SETUP = """\nclassifiers = [\n    # see https://api.stripe.com/list\n]\n"""\n'
+                 'URL = "https://api.openai.com/v1"\n') == [(6, "openai", "api.openai.com")]
+    assert hosts('SETUP = """\n    url = "https://api.stripe.com/v1"\n"""\n') == [(2, "stripe", "api.stripe.com")]
+
+
 def test_a_service_known_by_its_url_path_is_found_in_a_whole_tree(tmp_path: Path) -> None:
     """git grep reports authorities only: a host that some service claims by path makes
     its files worth reading, and the path then decides."""

@@ -149,6 +149,8 @@ def code_lines(text: str, path: str, need: str = "", long_lines: bool = False,
                 if "-->" not in line:
                     block = "-->"
                 continue
+            elif line.lstrip().startswith("#"):  # a comment of the code or configuration the string holds
+                continue
             if holds(line) and len(line) <= MAX_LINE:
                 yield number, line
             continue
@@ -302,10 +304,13 @@ def is_own(host: str, own: tuple[str, ...]) -> bool:
 # Markdown link, a value under a documentation-like key, text of a help or description.
 # An anchor compiled by a framework (`jsx("a", {href: "..."})`, Vue's `h("a", {href: ...})`) is one too.
 _ANCHOR = re.compile(r"<a\s[^<>]*$|\]\($|[\"'`]a[\"'`]\s*,\s*\{[^{}]*\bhref\s*:\s*[\"'`]$", re.IGNORECASE)
+_LINK_WORDS = (r"(?:doc|docs|documentation|homepage|home_page|help|learn_?more|guide|tutorial|website|about|readme"
+               r"|reference|more_?info|info|terms|privacy|pricing|signup|sign_up|register|support|contact"
+               r"|issues|issue_?tracker|bug_?tracker|bug_?report|changelog|release_?notes|forum|faq|blog"
+               r"|source_?code)")
 _DOC_KEY = re.compile(
-    r"(?i)(?:doc|docs|documentation|homepage|home_page|help|learn_?more|guide|tutorial|website|about|readme"
-    r"|reference|more_?info|info|terms|privacy|pricing|signup|sign_up|register|support|contact)"
-    r"(?:_?url|_?link|_?href|_?uri|_?page)?[\"']?\s*[:=]\s*[(\[{]?\s*[frbu]?[\"'`]$")
+    r"(?i)(?:" + _LINK_WORDS + r"(?:_?url|_?link|_?href|_?uri|_?page)?|(?:url|link)_" + _LINK_WORDS + r")"
+    r"[\"']?\s*[:=]\s*[(\[{]?\s*[frbu]?[\"'`]$")
 # A value the code compares with (`endpoint == 'https://...'`), not one it calls.
 _COMPARED = re.compile(r"(?:==|!=)=?\s*[frbu]?[\"'`]$")
 # An example value (a form's sample or placeholder), not one the code uses.
@@ -433,10 +438,20 @@ def hosts(text: str, path: str, matcher: Matcher, own: tuple[str, ...] = (), bun
             if sid and not is_link(before) and not allowed_source(before):  # the costlier tests for catalogue URLs only
                 if _ELEMENT.match(code):
                     lines = lines or text.split("\n")
-                    if in_allowlist(lines, number):
+                    if in_allowlist(lines, number) or continues_link_key(lines, number):
                         continue
                 out.append(Hit(number, sid, host, start))
     return out
+
+
+def continues_link_key(lines: list[str], number: int) -> bool:
+    """Whether line `number` (1-based), a string of its own, is the value that its
+    previous line's documentation-like key opens (`SUPPORT_URL = (` then the URL on the
+    next line), as is_link() would say had it been written on one line."""
+    previous = lines[number - 2].rstrip() if number >= 2 else ""
+    if not previous.endswith(("(", "[", "{", "=", ":")):
+        return False
+    return doc_key(previous + ' "') or _keyed(previous + ' "', _EXAMPLE_WORD)
 
 
 def _urls(code: str) -> Iterator[tuple[int, str, str]]:
