@@ -10,7 +10,7 @@ finds is reported), and compares the services found with the hand labels:
   catalogue does not know counts as a miss);
 - recall within the catalogue: the same, over the used services the catalogue knows.
 
-Usage: python bench/precision.py [--set dev|held-out-1|...|held-out-10]
+Usage: python bench/precision.py [--set dev|held-out-1|...|held-out-11]
 """
 
 from __future__ import annotations
@@ -79,12 +79,10 @@ def scan(tree: Path, compliance: Path) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", choices=["dev", "held-out-1", "held-out-2", "held-out-3", "held-out-4",
-                                          "held-out-5", "held-out-6", "held-out-7", "held-out-8", "held-out-9",
-                                          "held-out-10"],
+    labels = yaml.safe_load((HERE / "precision_labels.yaml").read_text())["packages"]
+    parser.add_argument("--set", choices=list(dict.fromkeys(pkg["set"] for pkg in labels)),
                         help="only this set (default: all)")
     args = parser.parse_args(argv)
-    labels = yaml.safe_load((HERE / "precision_labels.yaml").read_text())["packages"]
     catalogue = {s["id"] for s in json.loads(subprocess.run([SUBREG, "scan", "--catalog", "--format", "json"],
                                                              capture_output=True, text=True, check=True).stdout)}
     compliance = WORK / "compliance"

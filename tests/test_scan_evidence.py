@@ -508,6 +508,25 @@ def test_round_8_link_keys_continued_keys_and_comments_in_strings() -> None:
     assert hosts('SETUP = """\n    url = "https://api.stripe.com/v1"\n"""\n') == [(2, "stripe", "api.stripe.com")]
 
 
+def test_round_9_oembed_endpoints_and_sentences() -> None:
+    """Round 9's rules: an oEmbed endpoint (a provider list's) asks about a link the
+    user pasted; a URL inside a sentence for people is text. The same hosts called
+    are uses."""
+    def hosts(src: str, path: str = "a.py") -> list[tuple[int, str, str]]:
+        return [(h.line, h.service, h.text) for h in text.hosts(src, path, MATCHER)]
+
+    assert hosts('P = {"endpoint": "https://api.stripe.com/services/oembed/", "x": "https://api.stripe.com/oembed"}\n'
+                 'Q = "https://api.stripe.com/oembed.json?url={u}"\n') == []
+    assert hosts('U = "https://api.stripe.com/v1/embed"\nV = "https://api.stripe.com/oembedder"\n') == [
+        (1, "stripe", "api.stripe.com"), (2, "stripe", "api.stripe.com")]
+    assert hosts("res.send({msg: 'Check the address you get by going to https://api.stripe.com/ip'})\n", "a.js") == []
+    assert hosts('warn("A new version is available at https://api.stripe.com/v1")\n') == []
+    assert hosts('run("curl -fsSL https://api.stripe.com/v1 | sh")\n') == [(1, "stripe", "api.stripe.com")]
+    assert hosts('get("Bearer xyz https://api.stripe.com/v1")\n') == [(1, "stripe", "api.stripe.com")]  # two words
+    assert hosts("<img alt='A photo of the team' src='https://api.stripe.com/x.png'>\n", "t.html") == [
+        (1, "stripe", "api.stripe.com")]
+
+
 def test_a_service_known_by_its_url_path_is_found_in_a_whole_tree(tmp_path: Path) -> None:
     """git grep reports authorities only: a host that some service claims by path makes
     its files worth reading, and the path then decides."""

@@ -26,11 +26,13 @@ LONG = "var a=1;" * 1100  # a minified line (over text.MAX_LINE)
     ("sample-config-advanced.json", None), ("sample-config.json", None), ("config.sample.json", None),
     ("config.example.yaml", None), ("conf/settings-example.toml", None), ("example-settings.ini", None),
     ("app/settings.py.example", None), ("config.js.sample", None), ("examples.json", None),
-    ("config_samples.yml", None),
+    ("config_samples.yml", None), ("templates/initdir/config.py.tmpl", None), ("config.yml.dist", None),
+    ("app.json.template", None), ("conf/settings.ini.in", None), ("config.php.dist", None),
     # near misses: the product's configuration, code that names samples, env and deployment templates
     ("config.json", "source"), ("samplerate.json", "source"), ("app/sample_handler.py", "source"),
     ("app/examples_api.py", "source"), ("resampled.yaml", "source"), (".env.example", "env"),
     ("env.sample", "env"), ("docker-compose.example.yml", "deploy"), ("charts/app/values-example.yaml", "deploy"),
+    ("templates/page.tmpl", "source"), ("views/index.html.tmpl", "source"), ("app/template.py", "source"),
 ])
 def test_sample_and_example_configuration_is_not_evidence(rel: str, kind: str | None) -> None:
     assert paths.kind(rel) == kind

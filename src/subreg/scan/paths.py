@@ -96,6 +96,10 @@ _SAMPLE_SUFFIXES = (".example", ".sample")
 _CONFIG_SUFFIXES = (".json", ".jsonc", ".json5", ".hjson", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf",
                     ".xml", ".properties", ".plist")
 _SAMPLE = re.compile(r"(?:^|[._-])(?:examples?|samples?)(?:[._-]|$)")
+# A template a configuration file is made from (`config.py.tmpl`, `settings.yml.dist`,
+# `app.json.template`): a code or configuration suffix, then the template's own.
+_CONFIG_TEMPLATE = re.compile(r"\.(?:py|js|mjs|cjs|ts|php|rb|json|ya?ml|toml|ini|cfg|conf|xml|properties)"
+                              r"\.(?:tmpl|template|dist|tpl|in)$")
 # A copy of a well-known third-party library, by the file name it is distributed under
 # (`ol.js`, `jquery-3.7.1.min.js`, `leaflet-src.js`): vendored code wherever it lies.
 # Names a product's own module could have (`bootstrap.js`, `chart.js`, `video.js`) are not listed.
@@ -219,5 +223,7 @@ def _kind(parts: list[str]) -> str | None:
     if low.endswith((".yaml", ".yml")) and any(p.lower() in _DEPLOY_DIRS for p in parts[:-1]):
         return "deploy"
     if low.endswith(_SAMPLE_SUFFIXES) or (low.endswith(_CONFIG_SUFFIXES) and _SAMPLE.search(low)):
+        return None
+    if _CONFIG_TEMPLATE.search(low):
         return None
     return "source"

@@ -32,6 +32,9 @@ _HOSTLIKE = re.compile(r"//[A-Za-z0-9-]+\.[A-Za-z]")  # `//` then a host, not `/
 RELATIVE = re.compile(rb"[\"'`(=]//[A-Za-z0-9]")  # a file that may hold one (collect, for a file without `://`)
 # A page for a person to read, not an API or an asset: the path ends in a page of HTML.
 _PAGE = re.compile(r"\.html?$", re.IGNORECASE)
+# An oEmbed endpoint: where a product asks how to embed a link that its user pasted (a
+# provider list), the user's content rather than a service the product sends data to.
+_OEMBED = re.compile(r"/(?:services/)?oembed(?:[/._-]|$)", re.IGNORECASE)
 _HOST_TAIL = re.compile(r"[A-Za-z0-9.-]+$")
 _PORT = re.compile(r":\d*$")
 _SCHEMES = frozenset({
@@ -431,17 +434,38 @@ def hosts(text: str, path: str, matcher: Matcher, own: tuple[str, ...] = (), bun
         long = len(code) > MAX_LINE
         for start, authority, url_path in _urls(code):
             host = host_of(authority)
-            if host is None or is_own(host, own) or _PAGE.search(url_path):
+            if host is None or is_own(host, own) or _PAGE.search(url_path) or _OEMBED.search(url_path):
                 continue
             sid = matcher.url(host, url_path)
             before = code[max(0, start - LINK_WINDOW):start] if long else code[:start]
-            if sid and not is_link(before) and not allowed_source(before):  # the costlier tests for catalogue URLs only
+            if sid and not is_link(before) and not allowed_source(before) and not in_sentence(before):
                 if _ELEMENT.match(code):
                     lines = lines or text.split("\n")
                     if in_allowlist(lines, number) or continues_link_key(lines, number):
                         continue
                 out.append(Hit(number, sid, host, start))
     return out
+
+
+_WORD = re.compile(r"[A-Za-z][a-z]+[,.;:!?]?")
+SENTENCE_WORDS = 3  # words of text before a URL, in its string, that make the string a sentence
+
+
+def in_sentence(prefix: str) -> bool:
+    """Whether the URL that follows `prefix` is inside a sentence for people: the string
+    it is in (opened at the prefix's last quote) has SENTENCE_WORDS words of text before
+    it (`"A new version is available at https://..."`, a message, a notice), where a
+    string the code calls holds at most a command and its options (`"curl -s https://"`)."""
+    quote = max(prefix.rfind(q) for q in _QUOTES)
+    if quote < 0:
+        return False
+    words = 0
+    for token in prefix[quote + 1:quote + 1 + LINK_WINDOW].split():
+        if _WORD.fullmatch(token):
+            words += 1
+            if words >= SENTENCE_WORDS:
+                return True
+    return False
 
 
 def continues_link_key(lines: list[str], number: int) -> bool:
