@@ -175,6 +175,11 @@ def test_the_index_lookup_links_as_the_records_do() -> None:
     ("npm", "@apollo/client", None),
     ("npm", "groq", None),
     ("npm", "groq-sdk", "groq"),
+    # a client package of one service (round 10): what it is for names the service
+    ("npm", "multer-s3", "aws"), ("npm", "multer-azure-blob-storage", "azure"), ("npm", "@pm2/io", "keymetrics"),
+    ("npm", "@pm2/blessed", None), ("npm", "greenlock-express", "lets-encrypt"), ("pypi", "Cinemagoer", "imdb"),
+    ("pypi", "python3_fanart", "fanart-tv"), ("pypi", "plexapi", "plex"), ("pypi", "tvdb_api", "thetvdb"),
+    ("pypi", "err-backend-discord", "discord"), ("pypi", "err-backend-mattermost", None),
     ("go", "github.com/stripe/stripe-go/v76", "stripe"),
     ("go", "github.com/segmentio/analytics-go/v3", "segment"),
     ("go", "github.com/segmentio/backo-go", None),
