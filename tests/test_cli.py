@@ -106,6 +106,28 @@ def test_the_collector_is_off_while_subreg_starts_and_on_once_the_command_has_it
     assert got.stdout.endswith("valid\n[False, True, True] 0\n"), got.stderr
 
 
+def test_the_installed_command_loads_no_pydantic_plugin_of_the_environment(installed, own_repo: Repo,
+                                                                           tmp_path: Path) -> None:
+    """A package that registers a pydantic plugin (an entry point in the `pydantic`
+    group) is not imported by the installed command; with plugins allowed by the caller,
+    the same environment loads it, so the probe would see a loaded plugin."""
+    site = tmp_path / "site"
+    (site / "probe_plugin-1.0.dist-info").mkdir(parents=True)
+    (site / "probe_plugin-1.0.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: probe-plugin\nVersion: 1.0\n")
+    (site / "probe_plugin-1.0.dist-info" / "entry_points.txt").write_text("[pydantic]\nprobe = probe_plugin:plugin\n")
+    marker = tmp_path / "loaded"
+    (site / "probe_plugin.py").write_text(
+        f"open({str(marker)!r}, 'w').close()\n"
+        "class Plugin:\n"
+        "    def new_schema_validator(self, *args, **kwargs):\n"
+        "        return None, None, None\n"
+        "plugin = Plugin()\n")
+    res = installed("validate", cwd=own_repo.path, env={"PYTHONPATH": str(site)})
+    assert (res.code, marker.exists()) == (0, False), res.err
+    res = installed("validate", cwd=own_repo.path, env={"PYTHONPATH": str(site), "PYDANTIC_DISABLE_PLUGINS": ""})
+    assert res.code == 0 and marker.exists(), res.err
+
+
 def test_in_process_the_collector_is_left_as_it_is() -> None:
     import gc
 
