@@ -527,6 +527,29 @@ def test_round_9_oembed_endpoints_and_sentences() -> None:
         (1, "stripe", "api.stripe.com")]
 
 
+def test_the_installed_command_applies_rounds_8_to_10(installed: Any, repo: Any, tmp_path: Path) -> None:
+    """Through the installed `subreg scan`: a configuration template, an oEmbed provider
+    list, a sentence, a continued support key and a comment in a template string are not
+    evidence; a single-service client package and the same hosts called are."""
+    from test_scan import TODAY, as_json, compliance
+
+    compliance(repo)
+    product = tree(tmp_path / "app", {
+        "package.json": '{"name": "app", "dependencies": {"multer-s3": "^3.0.0"}}\n',
+        "templates/initdir/config.py.tmpl": 'BACKEND = "https://api.openai.com/v1"\n',
+        "app/embeds.py": 'PROVIDERS = [{"endpoint": "https://api.stripe.com/services/oembed/"}]\n'
+                         'SUPPORT_URL = (\n    "https://api.twilio.com/help"\n)\n'
+                         'SETUP = """\n# see https://api.sendgrid.com/v3\n"""\n',
+        "app/notice.js": "warn('A new version is available at https://api.mixpanel.com/v1');\n"
+                         "fetch('https://api.sendgrid.com/v3/mail/send');\n",
+    })
+    res = installed("--repo", repo.path, "--today", TODAY, "scan", product, "--format", "json")
+    doc = as_json(res.out)
+    assert res.code == 1, res.err
+    assert [(f["service"], f["evidence"][0]["kind"], Path(f["path"]).name, f["line"]) for f in doc["findings"]] == [
+        ("aws", "dependency", "package.json", 1), ("sendgrid", "host", "notice.js", 2)]
+
+
 def test_a_service_known_by_its_url_path_is_found_in_a_whole_tree(tmp_path: Path) -> None:
     """git grep reports authorities only: a host that some service claims by path makes
     its files worth reading, and the path then decides."""

@@ -222,8 +222,5 @@ def _kind(parts: list[str]) -> str | None:
         return "deploy"
     if low.endswith((".yaml", ".yml")) and any(p.lower() in _DEPLOY_DIRS for p in parts[:-1]):
         return "deploy"
-    if low.endswith(_SAMPLE_SUFFIXES) or (low.endswith(_CONFIG_SUFFIXES) and _SAMPLE.search(low)):
-        return None
-    if _CONFIG_TEMPLATE.search(low):
-        return None
-    return "source"
+    sample = low.endswith(_SAMPLE_SUFFIXES) or (low.endswith(_CONFIG_SUFFIXES) and _SAMPLE.search(low))
+    return None if sample or _CONFIG_TEMPLATE.search(low) else "source"

@@ -473,9 +473,7 @@ def continues_link_key(lines: list[str], number: int) -> bool:
     previous line's documentation-like key opens (`SUPPORT_URL = (` then the URL on the
     next line), as is_link() would say had it been written on one line."""
     previous = lines[number - 2].rstrip() if number >= 2 else ""
-    if not previous.endswith(("(", "[", "{", "=", ":")):
-        return False
-    return doc_key(previous + ' "') or _keyed(previous + ' "', _EXAMPLE_WORD)
+    return previous.endswith(("(", "[", "{", "=", ":")) and is_link(previous + ' "')
 
 
 def _urls(code: str) -> Iterator[tuple[int, str, str]]:
