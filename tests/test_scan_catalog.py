@@ -180,6 +180,11 @@ def test_the_index_lookup_links_as_the_records_do() -> None:
     ("npm", "@pm2/blessed", None), ("npm", "greenlock-express", "lets-encrypt"), ("pypi", "Cinemagoer", "imdb"),
     ("pypi", "python3_fanart", "fanart-tv"), ("pypi", "plexapi", "plex"), ("pypi", "tvdb_api", "thetvdb"),
     ("pypi", "err-backend-discord", "discord"), ("pypi", "err-backend-mattermost", None),
+    # a framework's provider or plugin package for one vendor; its generic or self-hosted ones are none
+    ("npm", "@payloadcms/storage-s3", "aws"), ("npm", "@payloadcms/plugin-cloud-storage", None),
+    ("npm", "@strapi/provider-upload-cloudinary", "cloudinary"), ("npm", "@strapi/provider-upload-local", None),
+    ("npm", "medusa-file-spaces", "digitalocean"), ("npm", "medusa-plugin-meilisearch", None),
+    ("pypi", "Django_Cloudinary_Storage", "cloudinary"), ("pypi", "django-storages", None),
     ("go", "github.com/stripe/stripe-go/v76", "stripe"),
     ("go", "github.com/segmentio/analytics-go/v3", "segment"),
     ("go", "github.com/segmentio/backo-go", None),
@@ -205,6 +210,7 @@ def test_package_names_are_matched_exactly_after_normalisation(eco: str, raw: st
     ("join.slack.com", None), ("hooks.slack.com", "slack"), ("mybucket.s3.eu-west-1.amazonaws.com", "aws"),
     ("fonts.googleapis.com", "google-fonts"), ("www.googleapis.com", None), ("gitlab.com", "gitlab"),
     ("docs.gitlab.com", None),
+    ("api-ssl.bit.ly", "bitly"), ("bit.ly", None),
     # round 4's catalogue: the search engine's own host, and services of general use
     ("duckduckgo.com", "duckduckgo"), ("icons.duckduckgo.com", "duckduckgo"), ("spreadprivacy.duckduckgo.com", None),
     ("api.yubico.com", "yubicloud"), ("www.yubico.com", None), ("acme.zerossl.com", "zerossl"),

@@ -527,6 +527,25 @@ def test_round_9_oembed_endpoints_and_sentences() -> None:
         (1, "stripe", "api.stripe.com")]
 
 
+def test_a_frameworks_provider_package_of_one_vendor_is_that_vendors_dependency(tmp_path: Path) -> None:
+    """A Medusa, Strapi or Django integration package made for one vendor is a runtime
+    dependency on that vendor; the framework's generic module, and a provider for
+    software the product runs itself, are not."""
+    root = tree(tmp_path / "shop", {
+        "package.json": '{\n  "name": "shop",\n  "dependencies": {\n'
+                        '    "@medusajs/payment": "^2.0.0",\n'
+                        '    "@medusajs/payment-stripe": "^2.0.0",\n'
+                        '    "@strapi/provider-email-nodemailer": "^5.0.0",\n'
+                        '    "strapi-provider-email-sendgrid": "^3.6.0"\n  }\n}\n',
+        "requirements.txt": "django>=5\ndj-stripe==2.11.0\ndjango-anymail\n",
+    })
+    assert found(scan(root)) == [
+        ("package.json", 5, "stripe", "dependency", '"@medusajs/payment-stripe": "^2.0.0",'),
+        ("package.json", 7, "sendgrid", "dependency", '"strapi-provider-email-sendgrid": "^3.6.0"'),
+        ("requirements.txt", 2, "stripe", "dependency", "dj-stripe==2.11.0"),
+    ]
+
+
 def test_the_installed_command_applies_rounds_8_to_10(installed: Any, repo: Any, tmp_path: Path) -> None:
     """Through the installed `subreg scan`: a configuration template, an oEmbed provider
     list, a sentence, a continued support key and a comment in a template string are not
