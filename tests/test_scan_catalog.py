@@ -88,6 +88,11 @@ def test_schema_refuses_malformed_records() -> None:
             catalog.parse("x", raw)
     with pytest.raises(catalog.SubregError, match="not an id"):
         catalog.parse("Bad_Id", good)
+    # a key written twice is refused at its line, not read as its last value (Firebase's
+    # record once had two `domains:` lines, and the first list never matched)
+    twice = good + b"domains: [api.x.com]\nurls: [x.com/api]\ndomains: [cdn.x.com]\n"
+    with pytest.raises(catalog.SubregError, match=r"services/x\.yaml:7:1: duplicate key 'domains' \(first defined on line 5\)"):
+        catalog.parse("x", twice)
 
 
 def _covers(eco: str, a: str, b: str) -> bool:

@@ -164,14 +164,16 @@ def _schema() -> Any:
 
 def parse(service_id: str, raw: bytes) -> Service:
     """A record, validated against the schema."""
-    import yaml
+    from subreg import yamlio
     from pydantic import ValidationError
 
     from subreg.model import ID_PATTERN
 
     if not ID_PATTERN.fullmatch(service_id):
         raise SubregError(f"catalogue: {service_id!r} is not an id")
-    data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loader
+    # strictly, as the registry is read: a key written twice (a second `domains:` that
+    # silently replaced the first) is an error, not the last one winning
+    data = yamlio.loads(raw, f"services/{service_id}.yaml").data
     try:
         record = _schema().model_validate(data)
     except ValidationError as exc:
