@@ -10,7 +10,10 @@ host test (a URL's path where the catalogue knows the service by host and path; 
 templated label such as `<region>` or `{s}` read as one label), packages in the
 package's own ecosystem where the note writes "<name> package", "through <name>", or a
 scoped npm name (`@scope/name`). A label whose note maps to none stays `other:`; one
-whose note maps to several is left as it is and printed for a person to decide. Two
+whose note maps to several is left as it is and printed for a person to decide; a used
+label whose note maps to a service that the labeller lists, by that id, as not used (a
+vendor's own telemetry sent through another vendor's SDK to the vendor's own host)
+stays `other:` too. Two
 labels that map to one service become one. (The name comes first: CARTO's tiles served
 from a Fastly host are CARTO's, as their labeller wrote.)
 
@@ -55,6 +58,8 @@ def services_of(note: str, eco: str, matcher: catalog.Matcher) -> set[str]:
 def rename(pkg: dict[str, Any], matcher: catalog.Matcher, known: set[str], log: list[str]) -> dict[str, Any]:
     eco = ECOSYSTEM[pkg["registry"]]
     out = dict(pkg)
+    # the services the labeller named, by their catalogue id, as not used by this package
+    judged_unused = {label[6:] for label in pkg.get("not_used", {}) if label.startswith("other:")}
     for field in ("used", "not_used"):
         notes = pkg.get("notes", {}) if field == "used" else pkg.get("not_used", {})
         labels = list(pkg.get("used", [])) if field == "used" else list(notes)
@@ -70,6 +75,9 @@ def rename(pkg: dict[str, Any], matcher: catalog.Matcher, known: set[str], log: 
                     note = f"(renamed from {label}: the labeller's name is the catalogue's id) {note}"
                     log.append(f"{pkg['name']}: {field} {label} -> {target} (by its name; its note maps to "
                                f"{sorted(hits) or 'none'})")
+                elif len(hits) == 1 and field == "used" and next(iter(hits)) in judged_unused:
+                    log.append(f"{pkg['name']}: used {label} left as it is: its note maps to {sorted(hits)}, which "
+                               f"the labeller lists as not used")
                 elif len(hits) == 1:
                     target = hits.pop()
                     note = f"(renamed from {label} by its noted host or package) {note}"
