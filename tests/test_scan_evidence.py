@@ -546,6 +546,27 @@ def test_a_frameworks_provider_package_of_one_vendor_is_that_vendors_dependency(
     ]
 
 
+def test_an_api_host_on_a_tenant_subdomain_or_beside_the_vendors_docs_is_found(tmp_path: Path) -> None:
+    """Round 12's hosts: an account's own API (`{subdomain}.wufoo.com/api/v3/`), an
+    OpenAI-compatible base URL (`ollama.com/v1`, Tencent's Hunyuan), an older quotes
+    API; the same vendors' documentation and library pages are not evidence."""
+    root = tree(tmp_path / "svc", {
+        "app/feeds.py": 'WUFOO_URL = "https://{subdomain}.wufoo.com/api/v3/"\n'
+                        'RATE_SERVICE = "http://download.finance.yahoo.com/d/quotes.csv?s={}=X"\n'
+                        'client.get("https://www.wufoo.com/docs/api/v3/")\n',
+        "app/models.ts": "export const a = { baseURL: 'https://api.hunyuan.cloud.tencent.com/v1' };\n"
+                         "export const b = { baseURL: 'https://ollama.com/v1' };\n"
+                         "export const c = { baseURL: 'https://ollama.com/library' };\n"
+                         "export const d = { baseURL: 'https://cloud.tencent.com/document/product/1729' };\n",
+    })
+    assert found(scan(root)) == [
+        ("app/feeds.py", 1, "wufoo", "host", "wufoo.com"),
+        ("app/feeds.py", 2, "yahoo-finance", "host", "download.finance.yahoo.com"),
+        ("app/models.ts", 1, "tencent-cloud", "host", "api.hunyuan.cloud.tencent.com"),
+        ("app/models.ts", 2, "ollama-cloud", "host", "ollama.com"),
+    ]
+
+
 def test_the_installed_command_applies_rounds_8_to_10(installed: Any, repo: Any, tmp_path: Path) -> None:
     """Through the installed `subreg scan`: a configuration template, an oEmbed provider
     list, a sentence, a continued support key and a comment in a template string are not
