@@ -164,9 +164,9 @@ def _schema() -> Any:
 
 def parse(service_id: str, raw: bytes) -> Service:
     """A record, validated against the schema."""
-    from subreg import yamlio
     from pydantic import ValidationError
 
+    from subreg import yamlio
     from subreg.model import ID_PATTERN
 
     if not ID_PATTERN.fullmatch(service_id):
