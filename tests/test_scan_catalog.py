@@ -331,6 +331,20 @@ def test_urls_are_matched_by_host_and_path_below(host: str, path: str, expected:
     ("cdn.polyfill.io", "/v3/polyfill.min.js", "polyfill-io"),
     ("api-football-v1.p.rapidapi.com", "/v3/fixtures", "rapidapi"), ("rapidapi.com", "/hub", None),
     ("date.nager.at", "/api/v3/PublicHolidays/2024/DE", "nager-date"), ("date.nager.at", "/Country/DE", None),
+    # rounds 12 and 13: API hosts and paths the records lacked, beside their pages for people
+    ("api.hunyuan.cloud.tencent.com", "/v1", "tencent-cloud"), ("cloud.tencent.com", "/document", None),
+    ("ollama.com", "/v1/chat/completions", "ollama-cloud"), ("ollama.com", "/library/llama3", None),
+    ("wufoo.com", "/api/v3/forms.json", "wufoo"), ("wufoo.com", "/docs", None),
+    ("download.finance.yahoo.com", "/d/quotes.csv", "yahoo-finance"),
+    ("blockchain.info", "/frombtc", "blockchain-com"), ("blockchain.info", "/tx/abc", None),
+    ("www.musixmatch.com", "/lyrics/artist/title", "musixmatch"), ("www.musixmatch.com", "/", None),
+    ("www.mediawiki.org", "/w/index.php", "wikimedia"), ("www.mediawiki.org", "/wiki/Extension:OAuth", None),
+    ("myanimelist.net", "/animelist/user/load.json", "myanimelist"), ("myanimelist.net", "/anime/1", None),
+    ("img.youtube.com", "/vi/x/0.jpg", "youtube"), ("caching.graphql.imdb.com", "/", "imdb"),
+    ("www.imdb.com", "/title/tt1", None), ("api.filepicker.io", "/v2/filepicker.js", "filestack"),
+    ("subversion.assembla.com", "/svn/x", "assembla"), ("www.assembla.com", "/spaces/x", None),
+    ("version.unleash.run", "/", "unleash"), ("ai-gateway.vercel.sh", "/v1", "vercel"),
+    ("api.zulip.com", "/", "zulip-cloud"),
 ])
 def test_long_tail_api_urls_and_their_look_alikes(host: str, path: str, expected: str | None) -> None:
     assert Matcher.build(SERVICES).url(host, path) == expected
