@@ -383,10 +383,14 @@ def test_untrusted_tree_symlinks_sizes_and_binaries(tmp_path: Path) -> None:
         "requirements.txt": b"stripe\x00\x01\x02",
         "ok.py": 'U = "https://api.mistral.ai"\n',
     }
-    for commit in (False, True):
+    size = f"{len(files['big.py']):,}"
+    for commit, big in ((False, ""), (True, ": not read, though it names api.openai.com")):
         got = scan(tree(root, files, commit=commit))
         assert found(got) == [("ok.py", 1, "mistral", "host", "api.mistral.ai")]
+        # code too large to read is said, not passed over: in a git tree, with the
+        # catalogue hosts git grep saw in it; the symlinked code stays silent
         assert [str(w) for w in got.warnings] == [
+            f"big.py:1: warning: file is {size} bytes; the limit is 2,097,152{big}",
             "package.json:1: warning: is a symlink; not followed",
             "requirements.txt:1: warning: binary file where a text manifest was expected",
         ]
@@ -588,6 +592,28 @@ def test_the_installed_command_applies_rounds_8_to_10(installed: Any, repo: Any,
     assert res.code == 1, res.err
     assert [(f["service"], f["evidence"][0]["kind"], Path(f["path"]).name, f["line"]) for f in doc["findings"]] == [
         ("aws", "dependency", "package.json", 1), ("sendgrid", "host", "notice.js", 2)]
+
+
+def test_the_installed_command_says_which_code_was_too_large_to_read(installed: Any, repo: Any, tmp_path: Path) -> None:
+    """A built bundle over the size limit that names a catalogue host is a warning with
+    the hosts it names (the product's only code may be in it); one that names none is
+    passed over in silence; the rest of the tree is scanned."""
+    from test_scan import TODAY, as_json, compliance
+
+    compliance(repo)
+    filler = "x=1;\n" * (collect.MAX_FILE // 4)
+    product = tree(tmp_path / "widget", {
+        "package.json": '{"name": "widget", "main": "dist/widget.js"}\n',
+        "dist/widget.js": 'fetch("https://api.stripe.com/v1/charges");\n' + filler,
+        "dist/icons.js": filler,
+        "lib/mail.js": "fetch('https://api.sendgrid.com/v3/mail/send');\n",
+    })
+    res = installed("--repo", repo.path, "--today", TODAY, "scan", product, "--format", "json")
+    doc = as_json(res.out)
+    size = len('fetch("https://api.stripe.com/v1/charges");\n' + filler)
+    assert doc["services"] == ["sendgrid"], res.err
+    assert [(Path(w["path"]).name, w["line"], w["message"]) for w in doc["warnings"]] == [
+        ("widget.js", 1, f"file is {size:,} bytes; the limit is 2,097,152: not read, though it names api.stripe.com")]
 
 
 def test_a_service_known_by_its_url_path_is_found_in_a_whole_tree(tmp_path: Path) -> None:

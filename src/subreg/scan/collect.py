@@ -231,6 +231,7 @@ def whole(started: Started, matcher: Matcher, own: tuple[str, ...], skip: tuple[
     finally:
         git.close()
     out.evidence.sort()
+    out.warnings.sort()  # by path, as the walk without git gives them
     return out
 
 
@@ -342,6 +343,14 @@ def _one(root: Path, rel: str, kind: str, real_root: str, reader: Reader, need_u
     if isinstance(data, str):
         if kind not in CODE_KINDS:
             reader.out.warnings.append(ScanWarning(rel, 1, data))
+        elif data.startswith("file is "):
+            # code too large to read that may hold evidence (in a git tree, git grep saw it
+            # name a catalogue service: a 5 MB bundle that is the product's only code): a
+            # place the scan did not look, said, as a pull request's scan says it of any
+            # file too large; a symlink or a special file stays silent, as it is not code
+            named = ", ".join(needles[:3]) + (", ..." if len(needles) > 3 else "")
+            reader.out.warnings.append(ScanWarning(rel, 1, f"{data}: not read, though it names {named}"
+                                                   if needles else data))
         return
     if need_url and b"://" not in data and (b"//" not in data or not text.RELATIVE.search(data)):
         return
