@@ -180,6 +180,11 @@ def test_the_index_lookup_links_as_the_records_do() -> None:
     ("npm", "@apollo/client", None),
     ("npm", "groq", None),
     ("npm", "groq-sdk", "groq"),
+    # hosted AI APIs' own SDKs and single-vendor provider packages (round 14); a local runner's are none
+    ("npm", "@ai-sdk/google-vertex", "google-cloud"), ("npm", "@langchain/deepseek", "deepseek"),
+    ("npm", "llama-api-client", "llama-api"), ("pypi", "langchain_gigachat", "gigachat"),
+    ("pypi", "llama-index-llms-zhipuai", "zhipu"), ("pypi", "ibm-watsonx-ai", "ibm-cloud"),
+    ("pypi", "llama-index-llms-vllm", None), ("pypi", "langchain-ollama", None),
     # a client package of one service (round 10): what it is for names the service
     ("npm", "multer-s3", "aws"), ("npm", "multer-azure-blob-storage", "azure"), ("npm", "@pm2/io", "keymetrics"),
     ("npm", "@pm2/blessed", None), ("npm", "greenlock-express", "lets-encrypt"), ("pypi", "Cinemagoer", "imdb"),
@@ -345,6 +350,28 @@ def test_urls_are_matched_by_host_and_path_below(host: str, path: str, expected:
     ("subversion.assembla.com", "/svn/x", "assembla"), ("www.assembla.com", "/spaces/x", None),
     ("version.unleash.run", "/", "unleash"), ("ai-gateway.vercel.sh", "/v1", "vercel"),
     ("api.zulip.com", "/", "zulip-cloud"),
+    # hosted AI APIs (round 14): the API host or path an OpenAI-compatible base URL names,
+    # beside the vendor's marketing or docs site, which stays a link
+    ("api.llama.com", "/v1/chat/completions", "llama-api"), ("www.llama.com", "/", None),
+    ("gigachat.devices.sberbank.ru", "/api/v1/chat/completions", "gigachat"), ("developers.sber.ru", "/docs", None),
+    ("foundation-models.api.cloud.ru", "/v1/chat/completions", "cloud-ru-foundation-models"), ("cloud.ru", "/docs", None),
+    ("llama3-1-8b.lepton.run", "/api/v1/chat/completions", "lepton-ai"), ("www.lepton.ai", "/", None),
+    ("api.platform.preferredai.jp", "/v1/chat/completions", "plamo"), ("docs.plamo.preferredai.jp", "/", None),
+    ("cloud.olakrutrim.com", "/v1/chat/completions", "krutrim"), ("cloud.olakrutrim.com", "/console", None),
+    ("withmartian.com", "/api/openai/v1/chat/completions", "martian"), ("withmartian.com", "/docs", None),
+    ("api.infomaniak.com", "/1/ai/123/openai/chat/completions", "infomaniak-ai"), ("www.infomaniak.com", "/en", None),
+    ("router.requesty.ai", "/v1/chat/completions", "requesty"), ("www.requesty.ai", "/", None),
+    ("api.twelvelabs.io", "/v1.3/tasks", "twelve-labs"), ("docs.twelvelabs.io", "/", None),
+    ("spark-api-open.xf-yun.com", "/v1/chat/completions", "iflytek"), ("www.xfyun.cn", "/doc", None),
+    ("civitai.com", "/api/v1/models", "civitai"), ("civitai.com", "/models/4201", None),
+    # existing records' inference hosts, and the marketing sites they no longer match
+    ("us-central1-aiplatform.googleapis.com", "/v1/projects/p/locations/us-central1", "google-cloud"),
+    ("codestral.mistral.ai", "/v1/fim/completions", "mistral"), ("docs.mistral.ai", "/", None),
+    ("inference.do-ai.run", "/v1/chat/completions", "digitalocean"),
+    ("oai.endpoints.kepler.ai.cloud.ovh.net", "/v1/chat/completions", "ovhcloud"),
+    ("api.scaleway.ai", "/v1/chat/completions", "scaleway"), ("gateway.ai.cloudflare.com", "/v1/acct/gw/openai", "cloudflare"),
+    ("r.jina.ai", "/https://example.com", "jina-ai"), ("jina.ai", "/embeddings", None),
+    ("open.bigmodel.cn", "/api/paas/v4/chat/completions", "zhipu"), ("open.bigmodel.cn", "/dev/api", None),
 ])
 def test_long_tail_api_urls_and_their_look_alikes(host: str, path: str, expected: str | None) -> None:
     assert Matcher.build(SERVICES).url(host, path) == expected
