@@ -95,6 +95,26 @@ def test_schema_refuses_malformed_records() -> None:
         catalog.parse("x", twice)
 
 
+def test_compiling_a_broken_record_is_an_error_at_its_file_and_leaves_the_index(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """`python -m subreg.scan.catalog` on records of its own folder: a valid one is
+    compiled (and then --check passes); a key written twice is `path:line:col: message`,
+    exit 2, and the index already written stays as it was."""
+    monkeypatch.setattr(catalog, "FOLDER", tmp_path)
+    monkeypatch.setattr(catalog, "INDEX", tmp_path / "index.json")
+    good = "name: X\nlegal_names: [X Inc.]\nwebsite: https://x.example\ncategory: ai\ndomains: [api.x.example]\n"
+    (tmp_path / "x.yaml").write_text(good)
+    assert catalog.main([]) == 0 and catalog.main(["--check"]) == 0
+    written = (tmp_path / "index.json").read_bytes()
+    assert json.loads(written)["records"]["x"]["domains"] == ["api.x.example"]
+    (tmp_path / "x.yaml").write_text(good + "domains: [cdn.x.example]\n")
+    capsys.readouterr()
+    assert catalog.main([]) == 2
+    assert capsys.readouterr().err == "services/x.yaml:6:1: duplicate key 'domains' (first defined on line 5)\n"
+    assert (tmp_path / "index.json").read_bytes() == written
+    assert catalog.main(["--check"]) == 2
+
+
 def _covers(eco: str, a: str, b: str) -> bool:
     """Whether catalogue name `a` would match (some of) what `b` names."""
     a, b = names.normalise(eco, a), names.normalise(eco, b)

@@ -349,8 +349,14 @@ class Matcher:
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m subreg.scan.catalog [--check]`: (re)write services/index.json from the
-    records, or (--check) exit 1 when it is out of date."""
-    text = json.dumps(compile_index(), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    records, or (--check) exit 1 when it is out of date; a record that is not valid is
+    an error at its file (exit 2), and the index is left as it was."""
+    try:
+        compiled = compile_index()
+    except SubregError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    text = json.dumps(compiled, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
     if argv and argv[0] == "--check":
         return 0 if INDEX.exists() and INDEX.read_text(encoding="utf-8") == text else 1
     INDEX.write_text(text, encoding="utf-8")

@@ -32,6 +32,12 @@ from subreg.scan.catalog import Matcher
 from subreg.spool import AUTHORITY
 
 MAX_FILE = 2 * 1024 * 1024  # larger files are data, bundles or generated code
+_TOO_LARGE = "file is "  # how too_large() starts: _one() tells a file too large from other refusals by it
+
+
+def too_large(size: int, limit: int = MAX_FILE) -> str:
+    """Why a file is not read: its size, over the limit."""
+    return f"{_TOO_LARGE}{size:,} bytes; the limit is {limit:,}"
 MANIFEST_KINDS = frozenset(manifests.PARSERS)
 CODE_KINDS = frozenset({"source", "bundle"})  # files read for URLs only
 
@@ -147,7 +153,7 @@ def _read(root: Path, rel: str, real_root: str, limit: int = MAX_FILE, partial: 
         if not stat.S_ISREG(st.st_mode):
             return "not a regular file"
         if st.st_size > limit and not partial:
-            return f"file is {st.st_size:,} bytes; the limit is {limit:,}"
+            return too_large(st.st_size, limit)
         if not _inside(os.path.dirname(full), real_root):
             return "lies outside SOURCE (through a symlinked folder); not read"
         with os.fdopen(fd, "rb", closefd=False) as fh:
@@ -343,7 +349,7 @@ def _one(root: Path, rel: str, kind: str, real_root: str, reader: Reader, need_u
     if isinstance(data, str):
         if kind not in CODE_KINDS:
             reader.out.warnings.append(ScanWarning(rel, 1, data))
-        elif data.startswith("file is "):
+        elif data.startswith(_TOO_LARGE):
             # code too large to read that may hold evidence (in a git tree, git grep saw it
             # name a catalogue service: a 5 MB bundle that is the product's only code): a
             # place the scan did not look, said, as a pull request's scan says it of any
@@ -388,7 +394,7 @@ def change(root: Path, base: str, matcher: Matcher, own: tuple[str, ...], skip: 
         for c, _kind in picked:
             if c.new_sha in big:
                 size = sizes[c.new_sha]
-                out.warnings.append(ScanWarning(c.path, 1, f"file is {size:,} bytes; the limit is {MAX_FILE:,}"))
+                out.warnings.append(ScanWarning(c.path, 1, too_large(size)))
         readable = [s for s in shas if s not in big and s in sizes]
         blobs = dict(git.blobs.read_many(readable))
         added = tree.added_lines(start, head, [c.path for c, k in picked if k not in MANIFEST_KINDS])
