@@ -4,7 +4,8 @@ Labellers who must not see the catalogue name every service `other:<name>`, and 
 note names the file and the host(s) or the package that reaches the service. Once the
 catalogue is frozen, and before the scan first runs on the set, this renames each label
 whose own name is a catalogue id (`other:aws`: the labeller named the vendor as the
-catalogue does) to that id; otherwise each label whose note names hosts or packages
+catalogue does; `other:voyageai` is `voyage-ai`, names compared without hyphens, dots
+and underscores) to that id; otherwise each label whose note names hosts or packages
 that the catalogue's matcher maps to exactly one service: hosts by the matcher's own
 host test (a URL's path where the catalogue knows the service by host and path; a
 templated label such as `<region>` or `{s}` read as one label), packages in the
@@ -55,8 +56,17 @@ def services_of(note: str, eco: str, matcher: catalog.Matcher) -> set[str]:
     return found
 
 
+def squashed(name: str) -> str:
+    """A name without its case, hyphens, dots and underscores: `voyageai` is `voyage-ai`."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
 def rename(pkg: dict[str, Any], matcher: catalog.Matcher, known: set[str], log: list[str]) -> dict[str, Any]:
     eco = ECOSYSTEM[pkg["registry"]]
+    ids_of: dict[str, list[str]] = {}
+    for sid in known:
+        ids_of.setdefault(squashed(sid), []).append(sid)
+    known_squashed = {k: v[0] for k, v in ids_of.items() if len(v) == 1}  # one id only
     out = dict(pkg)
     # the services the labeller named, by their catalogue id, as not used by this package
     judged_unused = {label[6:] for label in pkg.get("not_used", {}) if label.startswith("other:")}
@@ -70,9 +80,11 @@ def rename(pkg: dict[str, Any], matcher: catalog.Matcher, known: set[str], log: 
             target = label
             if label.startswith("other:"):
                 hits = services_of(note, eco, matcher)
-                if label[6:] in known:
-                    target = label[6:]
-                    note = f"(renamed from {label}: the labeller's name is the catalogue's id) {note}"
+                named = label[6:] if label[6:] in known else known_squashed.get(squashed(label[6:]))
+                if named:
+                    target = named
+                    but = "" if named == label[6:] else " but for its hyphens"
+                    note = f"(renamed from {label}: the labeller's name is the catalogue's id{but}) {note}"
                     log.append(f"{pkg['name']}: {field} {label} -> {target} (by its name; its note maps to "
                                f"{sorted(hits) or 'none'})")
                 elif len(hits) == 1 and field == "used" and next(iter(hits)) in judged_unused:
