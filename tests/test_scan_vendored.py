@@ -234,3 +234,40 @@ def test_a_list_is_looked_up_to_its_opening_line_within_the_limit() -> None:
     assert text.in_allowlist(lines, text.ALLOWLIST_LINES + 1) is False  # one line further: not looked for
     assert text.in_allowlist(["    'https://a.example',"], 1) is False  # no line above: no list named
     assert text.in_allowlist(["ENDPOINTS = [", "    'https://a.example',"], 2) is False
+
+
+EXAMPLE_LISTS = {
+    # a pydantic field's examples, a list of lists under the key (CrewAI's agent definition)
+    "app/agent.py": 'from pydantic import Field\n\nclass Agent:\n    tools: list = Field(\n        default=None,\n'
+                    '        examples=[\n            [\n                "https://api.stripe.com/mcp#list_invoices",\n'
+                    '                "snowflake",\n            ],\n        ],\n    )\n',
+    # a JSON schema's examples, and a documentation key's list (in a JS object)
+    "src/schema.js": "export const schema = {\n  examples: [\n    {\n      url: 'https://api.openai.com/v1',\n"
+                     "    },\n    'https://hooks.slack.com/services/T0/B0/x',\n  ],\n  docs: [\n"
+                     "    'https://www.twilio.com/docs',\n  ],\n};\n",
+}
+NESTED_USES = {
+    # the same shapes under keys that name no example: endpoints the code calls
+    "app/routes.py": 'ROUTES = [\n    [\n        "https://api.stripe.com/v1/charges",\n    ],\n]\n',
+    "src/targets.js": "export const targets = {\n  hooks: [\n    'https://hooks.slack.com/services/T0/B0/x',\n  ],\n};\n",
+}
+
+
+def test_a_url_in_a_list_of_examples_is_not_a_use_however_deep_the_list(tmp_path: Path) -> None:
+    # the object's `url:` line under `examples` is not one string of the list, so it stays evidence
+    assert [(e.path, e.line, e.service) for e in scan(tree(tmp_path / "examples", EXAMPLE_LISTS)).evidence] == [
+        ("src/schema.js", 4, "openai")]
+    assert [(e.path, e.line, e.service) for e in scan(tree(tmp_path / "uses", NESTED_USES)).evidence] == [
+        ("app/routes.py", 3, "stripe"), ("src/targets.js", 3, "slack")]
+
+
+def test_a_list_opening_line_is_found_above_nested_brackets_and_decides_by_its_key() -> None:
+    nested = ["EXAMPLES = [", "    [", "        (", "            'https://a.example',"]
+    assert text.in_allowlist(nested, 4) is True
+    assert text.in_allowlist(["ENDPOINTS = [", "    [", "        'https://a.example',"], 3) is False
+    assert text.in_allowlist(["call(", "    'https://a.example',"], 2) is False  # an opening line with no key
+    assert text.in_allowlist(["x = 1", "    'https://a.example',"], 2) is False  # no list opens above
+    # an element that is an object or a list, closed above the URL, is stepped over whole
+    objects = ["  {", "    url: 'https://b.example', tags: ['x'],", "    more: {a: [1]},", "  },", "  'https://a.example',"]
+    assert text.in_allowlist(["EXAMPLES = [", *objects], 6) is True
+    assert text.in_allowlist(["ENDPOINTS = [", *objects], 6) is False

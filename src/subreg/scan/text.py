@@ -520,16 +520,31 @@ def allowed_source(prefix: str) -> bool:
     return bool(_CSP_HYPHEN.search(prefix) or _CSP_LIST.search(prefix) or _CSP_KEYWORD.search(prefix))
 
 
+_OPENER = re.compile(r"^\s*[\[({]\s*$")  # a line that only opens a list nested in the one above
+_CLOSER = re.compile(r"^\s*[\]})]+\s*,?\s*$")  # a line that only closes an element of the list above
+
+
 def in_allowlist(lines: list[str], number: int) -> bool:
     """Whether line `number` (1-based), one string of a list, is in a CSP directive's
-    list: the line that opens the list, above the list's other strings, names one."""
+    list or in a list of links or examples: the line that opens the list, above the
+    list's other strings (and its elements that are lists or objects), names a CSP
+    directive, or a documentation-like or example key (`examples=[`, then `[`, then
+    the URL: an example of a value, as `examples=["https://..."]` is on one line)."""
     i = number - 2
+    depth = 0  # brackets closed below, and not yet opened, walking up: inside an element of the list
     while i >= 0 and number - i <= ALLOWLIST_LINES:
         line = lines[i]
-        if _ELEMENT.match(line) or not line.strip() or line.lstrip().startswith(("//", "#", "/*", "*")):
-            i -= 1  # another string of the list, a blank line or a comment
+        i -= 1
+        if depth or _CLOSER.match(line):  # an object or a list that is one element of the list
+            depth = max(0, depth + sum(line.count(c) for c in "]})") - sum(line.count(c) for c in "[{("))
             continue
-        return line.rstrip().endswith("[") and allowed_source(line)
+        if (_ELEMENT.match(line) or not line.strip() or line.lstrip().startswith(("//", "#", "/*", "*"))
+                or _OPENER.match(line)):
+            continue  # another string of the list, a blank line, a comment, a nested list's bracket
+        opening = line.rstrip()
+        if not opening.endswith(("[", "(", "{")):
+            return False
+        return (opening.endswith("[") and allowed_source(line)) or is_link(opening + ' "')
     return False
 
 
