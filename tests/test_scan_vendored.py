@@ -183,6 +183,18 @@ def test_a_folder_named_after_a_well_known_library_is_vendored_code(rel: str, ki
     assert any(paths.excluded_dir(p) for p in rel.split("/")[:-1]) is (kind is None)  # the walk skips the folder
 
 
+@pytest.mark.parametrize(("rel", "kind"), [
+    ("rasa/cli/initial_project/domain.yml", None), ("rasa/cli/initial_project/actions/actions.py", None),
+    ("django/conf/project_template/project_name/settings.py-tpl", None), ("gen/boilerplate/app.js", None),
+    ("tools/cookiecutter/{{cookiecutter.slug}}/main.py", None),
+    # near misses: a product's own folders and files with such words in their names
+    ("app/project_templates.py", "source"), ("src/templates/email.py", "source"), ("src/initial/boot.py", "source"),
+])
+def test_a_new_projects_starting_files_are_sample_data(rel: str, kind: str | None) -> None:
+    assert paths.kind(rel) == kind
+    assert any(paths.excluded_dir(p) for p in rel.split("/")[:-1]) is (kind is None)  # the walk skips the folder
+
+
 def test_a_library_copy_folder_gives_no_evidence_in_a_git_tree_or_on_disk(tmp_path: Path) -> None:
     files = {"static/mathjax/es5/latest.js": 'var CDN = "https://cdnjs.cloudflare.com/ajax/libs/mathjax/";\n',
              "app/main.py": 'SENTRY = "https://o1.ingest.sentry.io/api/1"\n'}

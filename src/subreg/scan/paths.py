@@ -38,6 +38,10 @@ EXCLUDED_DIRS = frozenset({
     "benchmarks", "bench", "stories", ".storybook", "storybook", "generated", "__generated__",
     "gen", ".github", ".gitlab", ".circleci", ".buildkite", ".devcontainer", "locale", "locales",
     "i18n", "migrations",
+    # the starting files a command writes into a new project of the user's (`rasa init`'s
+    # initial_project/, a cookiecutter): sample data, whose hosts are the user's to keep or not
+    "initial_project", "project_template", "project_templates", "project-template", "project-templates",
+    "boilerplate", "boilerplates", "cookiecutter",
 })
 # Folders that hold a copy of a well-known third-party library, by the name it is
 # distributed under (Indico's `static/dist/js/mathjax/`, a `tinymce/` or `swagger-ui/`
