@@ -196,6 +196,8 @@ def test_the_index_lookup_links_as_the_records_do() -> None:
     ("npm", "@sentry/node", "sentry"),
     ("npm", "@sentry-internal/foo", None),
     ("npm", "@mapbox/node-pre-gyp", None),
+    # a vendor's scope that holds general utilities names no service by itself (a URL sanitiser)
+    ("npm", "@braintree/sanitize-url", None), ("npm", "braintree-web", "braintree"),
     ("npm", "mapbox-gl", "mapbox"),
     ("npm", "@apollo/client", None),
     ("npm", "groq", None),
