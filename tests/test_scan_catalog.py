@@ -198,6 +198,9 @@ def test_the_index_lookup_links_as_the_records_do() -> None:
     ("npm", "@mapbox/node-pre-gyp", None),
     # a vendor's scope that holds general utilities names no service by itself (a URL sanitiser)
     ("npm", "@braintree/sanitize-url", None), ("npm", "braintree-web", "braintree"),
+    # the Hugging Face Hub's own clients (model and dataset downloads, uploads, inference)
+    ("pypi", "huggingface_hub", "huggingface"), ("npm", "@huggingface/hub", "huggingface"),
+    ("pypi", "huggingface-hub-mirror", None),
     ("npm", "mapbox-gl", "mapbox"),
     ("npm", "@apollo/client", None),
     ("npm", "groq", None),
