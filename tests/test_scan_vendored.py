@@ -187,6 +187,8 @@ def test_a_folder_named_after_a_well_known_library_is_vendored_code(rel: str, ki
     ("rasa/cli/initial_project/domain.yml", None), ("rasa/cli/initial_project/actions/actions.py", None),
     ("django/conf/project_template/project_name/settings.py-tpl", None), ("gen/boilerplate/app.js", None),
     ("tools/cookiecutter/{{cookiecutter.slug}}/main.py", None),
+    # a test suite's support code (django CMS's cms/test_utils/project/, a test project's templates)
+    ("cms/test_utils/project/templates/nav_playground.html", None), ("lib/test-helpers/server.js", None),
     # near misses: a product's own folders and files with such words in their names
     ("app/project_templates.py", "source"), ("src/templates/email.py", "source"), ("src/initial/boot.py", "source"),
 ])
