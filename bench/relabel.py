@@ -61,12 +61,17 @@ def squashed(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
-def rename(pkg: dict[str, Any], matcher: catalog.Matcher, known: set[str], log: list[str]) -> dict[str, Any]:
-    eco = ECOSYSTEM[pkg["registry"]]
+def by_squashed(known: set[str]) -> dict[str, str]:
+    """The catalogue ids by their squashed name, where that name is one id's only."""
     ids_of: dict[str, list[str]] = {}
     for sid in known:
         ids_of.setdefault(squashed(sid), []).append(sid)
-    known_squashed = {k: v[0] for k, v in ids_of.items() if len(v) == 1}  # one id only
+    return {k: v[0] for k, v in ids_of.items() if len(v) == 1}
+
+
+def rename(pkg: dict[str, Any], matcher: catalog.Matcher, known: set[str], log: list[str],
+           known_squashed: dict[str, str]) -> dict[str, Any]:
+    eco = ECOSYSTEM[pkg["registry"]]
     out = dict(pkg)
     # the services the labeller named, by their catalogue id, as not used by this package
     judged_unused = {label[6:] for label in pkg.get("not_used", {}) if label.startswith("other:")}
@@ -112,11 +117,12 @@ def main(argv: list[str]) -> int:
     services = catalog.load()
     matcher = catalog.Matcher.build(services)
     known = {s.id for s in services}
+    known_squashed = by_squashed(known)
     log: list[str] = []
     block = []
     for path in argv:
         for pkg in yaml.safe_load(Path(path).read_text()):
-            block.append(rename(pkg, matcher, known, log))
+            block.append(rename(pkg, matcher, known, log, known_squashed))
     sys.stdout.write(yaml.safe_dump(block, sort_keys=False, allow_unicode=True, width=120))
     for line in log:
         print(line, file=sys.stderr)
