@@ -488,6 +488,25 @@ def test_what_is_not_a_use_of_a_url() -> None:
         (1, "google-recaptcha", "www.google.com")]
 
 
+def test_a_description_is_text_whatever_quotes_its_words_hold() -> None:
+    """Round 19: the text of a description or help is not a use, also when its key is
+    quoted (JSON, a JSON schema's `"description"`) and when the text holds other quotes
+    (an apostrophe, a name in backticks) before the URL; the same URL as a value is."""
+    def hosts(src: str, path: str) -> list[tuple[int, str]]:
+        return [(h.line, h.service) for h in text.hosts(src, path, MATCHER)]
+
+    schema = ('{\n  "DataLakeObject": {\n    "description": "See `category` from '
+              'https://developer.salesforce.com/docs/data/connectapi",\n    "type": "string"\n  },\n'
+              '  "endpoint": {"default": "https://login.salesforce.com/services/oauth2/token"}\n}\n')
+    assert hosts(schema, "schemas/project.json") == [(6, "salesforce")]
+    assert hosts("opt = {'description': \"The bot's webhook, https://hooks.slack.com/services/T0/B0\"}\n", "a.py") == []
+    assert hosts("add(help='Don`t forget https://hooks.slack.com/services/T0/B0')\n", "a.py") == []
+    # a closed description, then a value: the value is still a use
+    assert hosts('x = {"description": "it\'s", "url": "https://hooks.slack.com/services/T0/B0"}\n', "a.py") == [
+        (1, "slack")]
+    assert hosts('{"title": "Slack", "webhook": "https://hooks.slack.com/services/T0/B0"}\n', "a.json") == [(1, "slack")]
+
+
 def test_round_8_link_keys_continued_keys_and_comments_in_strings() -> None:
     """Round 8's rules: an issue tracker, changelog or forum key, a key that names the
     URL first, a documentation key whose value is on the next line, and a comment line

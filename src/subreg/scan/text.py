@@ -320,7 +320,7 @@ _COMPARED = re.compile(r"(?:==|!=)=?\s*[frbu]?[\"'`]$")
 _EXAMPLE = re.compile(r"(?i)(?<![a-z0-9])(?:e\.g\.|examples?|samples?|placeholder)(?:_?url|_?value|_?text)?"
                       r"[\"']?\s*[:=]\s*[(\[{]?\s*[frbu]?[\"'`]$")
 _PROSE = re.compile(r"(?i)(?:description|help|usage|example|epilog|hint|tooltip|title)"
-                    r"\s*[(:=]\s*[frbu]?[\"'`][^\"'`]*$")
+                    r"[\"']?\s*[(:=]\s*[frbu]?(?:\"[^\"]*|'[^']*|`[^`]*)$")
 
 
 _NOT_USE = (_ANCHOR, _DOC_KEY, _EXAMPLE, _PROSE, _COMPARED)  # what is_link() says, as searches
@@ -339,7 +339,7 @@ def is_link(prefix: str) -> bool:
 # is bounded (the longest is `documentation_href"`, 19 characters).
 _DOC_WORD = re.compile(_DOC_KEY.pattern.split(r"\s*[:=]")[0] + "$")
 _EXAMPLE_WORD = re.compile(_EXAMPLE.pattern.split(r"\s*[:=]")[0] + "$")
-_PROSE_WORD = re.compile(_PROSE.pattern.split(r"\s*[(:=]")[0] + "$")
+_PROSE_WORD = re.compile(_PROSE.pattern.split(r"[\"']?\s*[(:=]")[0] + "$")
 _QUOTES = ("\"", "'", "`")
 _LETTERS = ("f", "r", "b", "u")  # a string's prefix letter, `[frbu]` in any case
 
@@ -367,9 +367,14 @@ def _keyed(prefix: str, word: re.Pattern[str]) -> bool:
 
 
 def _prose(prefix: str) -> bool:
-    """`_PROSE.search(prefix)` from the end: the string that is still open at the end
-    of the prefix opened at its last quote, after `word \\s*[(:=]\\s*[frbu]?`."""
-    quote = max(prefix.rfind(q) for q in _QUOTES)
+    """Whether the string still open at the end of the prefix follows `word
+    \\s*[(:=]\\s*[frbu]?`: read from the end, for each kind of quote from its last
+    one, so that the other quotes inside a description's text (an apostrophe, a
+    backtick around a name) do not hide the key it is the value of."""
+    return any(_prose_from(prefix, prefix.rfind(q)) for q in _QUOTES)
+
+
+def _prose_from(prefix: str, quote: int) -> bool:
     if quote < 0:
         return False
     head = prefix[:quote]
@@ -378,7 +383,10 @@ def _prose(prefix: str) -> bool:
     head = head.rstrip()
     if head[-1:] not in ("(", ":", "="):
         return False
-    return _PROSE_WORD.search(head[:-1].rstrip()[-16:]) is not None
+    key = head[:-1].rstrip()
+    if key[-1:] in ("\"", "'"):  # a quoted key: JSON's `"description": "...`
+        key = key[:-1]
+    return _PROSE_WORD.search(key[-16:]) is not None
 
 
 def _compared(prefix: str) -> bool:
