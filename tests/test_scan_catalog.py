@@ -215,6 +215,10 @@ def test_the_index_lookup_links_as_the_records_do() -> None:
     ("npm", "@pm2/blessed", None), ("npm", "greenlock-express", "lets-encrypt"), ("pypi", "Cinemagoer", "imdb"),
     ("pypi", "python3_fanart", "fanart-tv"), ("pypi", "plexapi", "plex"), ("pypi", "tvdb_api", "thetvdb"),
     ("pypi", "err-backend-discord", "discord"), ("pypi", "err-backend-mattermost", None),
+    # the npm registry's own clients: a CLI's update check, a package lookup (round 20); a
+    # tool that only reads the configured registry's address, or a dev tool, is none
+    ("npm", "update-notifier", "npm"), ("npm", "latest-version", "npm"), ("npm", "pacote", "npm"),
+    ("npm", "registry-url", None), ("npm", "npm-check-updates", None),
     # a framework's provider or plugin package for one vendor; its generic or self-hosted ones are none
     ("npm", "@payloadcms/storage-s3", "aws"), ("npm", "@payloadcms/plugin-cloud-storage", None),
     ("npm", "@strapi/provider-upload-cloudinary", "cloudinary"), ("npm", "@strapi/provider-upload-local", None),

@@ -43,6 +43,10 @@ def test_built_package_metadata_is_a_manifest(tmp_path: Path) -> None:
     ("web/gulpfile.js", None), ("web/next.config.js", "source"), ("pkg/x.egg-info/requires.txt", None),
     ("static/app.3f9a1c0d2b4e6f80.js", None), ("README.md", None), ("CHANGELOG", None), (".envrc", "env"),
     ("deploy/.env.production", "env"), ("blocklist.json", None), ("locale/fr/app.po", None),
+    # a Python module named test or tests is a test suite (Django's app/tests.py, a Supybot
+    # plugin's test.py); a module whose name only holds the word is the product's (round 20)
+    ("shop/tests.py", None), ("plugins/RSS/test.py", None), ("shop/contest.py", "source"),
+    ("shop/testing_tools.py", "source"), ("shop/latest.py", "source"),
 ])
 def test_which_files_are_evidence(rel: str, kind: str | None) -> None:
     assert paths.kind(rel) == kind

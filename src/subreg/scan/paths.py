@@ -91,7 +91,7 @@ _TOOLING = re.compile(r"^(gulpfile|gruntfile|webpack|rollup|vitest|babel|jest|ka
                       r"([.-].*)?\.(c|m)?(js|ts)$|^(setup|noxfile|fabfile)\.py$|^(rakefile|capfile|guardfile)$"
                       r"|^(record|wheel|installer|entry_points\.txt|top_level\.txt)$", re.IGNORECASE)
 _TEST_FILE = re.compile(
-    r"(^test_.*\.py$|_tests?\.py$|^conftest\.py$|_test\.go$|\.(test|spec|e2e|stories|story)\.[cm]?[jt]sx?$"
+    r"(^test_.*\.py$|_tests?\.py$|^tests?\.py$|^conftest\.py$|_test\.go$|\.(test|spec|e2e|stories|story)\.[cm]?[jt]sx?$"
     r"|_spec\.rb$|_test\.rb$|(Tests?|Spec|IT)\.(java|kt|cs|scala|swift)$|Test\.php$|_test\.(rs|exs|dart)$)"
 )
 # A sample or example configuration (`sample-config.json`, `config.example.yaml`,
