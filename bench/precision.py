@@ -10,7 +10,7 @@ finds is reported), and compares the services found with the hand labels:
   catalogue does not know counts as a miss);
 - recall within the catalogue: the same, over the used services the catalogue knows.
 
-Usage: python bench/precision.py [--set dev|held-out-1|...|held-out-24]
+Usage: python bench/precision.py [--set dev|held-out-1|...|held-out-25]
 """
 
 from __future__ import annotations
