@@ -169,6 +169,29 @@ def test_installed_subreg_leaves_out_samples_library_copies_and_mapless_bundles(
     assert f["evidence"] == [{"path": f"{product.as_posix()}/server.js", "line": 1, "kind": "host", "text": "hooks.slack.com"}]
 
 
+
+def test_installed_subreg_reads_rounds_19_and_20_rules(installed: Any, repo: Repo, tmp_path: Path) -> None:
+    """Through the wheel's subreg: a Python test module named tests.py or test.py, and a
+    JSON schema's description, are not evidence; a CLI's update-notifier is the npm
+    registry's client, so the npm registry is in use."""
+    compliance(repo, stripe=STRIPE)
+    product = tree(tmp_path / "cli", {
+        "package.json": '{"name": "cli", "dependencies": {"update-notifier": "^7.0.0", "left-pad": "1"}}\n',
+        "shop/tests.py": 'HOOK = "https://hooks.slack.com/services/T0/B0/X"\n',
+        "plugins/RSS/test.py": 'FEED = "https://api.openai.com/v1/feed"\n',
+        "schemas/project.json": '{"Lake": {"description": "See `category` from https://api.mixpanel.com/track"}}\n',
+        "shop/views.py": 'API = "https://api.mailgun.net/v3"\n',
+    })
+    res = installed("--repo", repo.path, "--today", TODAY, "scan", product, "--format", "json")
+    assert res.code == 1, res.err
+    doc = as_json(res.out)
+    assert doc["services"] == ["mailgun", "npm"]
+    by = {f["service"]: f["evidence"] for f in doc["findings"] if f["check"] == "undeclared-subprocessor"}
+    assert by["npm"] == [{"path": f"{product.as_posix()}/package.json", "line": 1, "kind": "dependency",
+                          "text": '{"name": "cli", "dependencies": {"update-notifier": "^7.0.0", "left-pad": "1"}}'}]
+    assert by["mailgun"] == [{"path": f"{product.as_posix()}/shop/views.py", "line": 1, "kind": "host",
+                              "text": "api.mailgun.net"}]
+
 @pytest.mark.parametrize(("rel", "kind"), [
     ("indico/web/static/dist/js/mathjax/es5/latest.js", None), ("static/tinymce/plugins/media/plugin.js", None),
     ("public/swagger-ui/index.html", None), ("assets/vendor-libs/pdfjs/web/viewer.mjs", None),
