@@ -169,7 +169,6 @@ def test_installed_subreg_leaves_out_samples_library_copies_and_mapless_bundles(
     assert f["evidence"] == [{"path": f"{product.as_posix()}/server.js", "line": 1, "kind": "host", "text": "hooks.slack.com"}]
 
 
-
 def test_installed_subreg_reads_rounds_19_and_20_rules(installed: Any, repo: Repo, tmp_path: Path) -> None:
     """Through the wheel's subreg: a Python test module named tests.py or test.py, and a
     JSON schema's description, are not evidence; a CLI's update-notifier is the npm
@@ -191,6 +190,7 @@ def test_installed_subreg_reads_rounds_19_and_20_rules(installed: Any, repo: Rep
                           "text": '{"name": "cli", "dependencies": {"update-notifier": "^7.0.0", "left-pad": "1"}}'}]
     assert by["mailgun"] == [{"path": f"{product.as_posix()}/shop/views.py", "line": 1, "kind": "host",
                               "text": "api.mailgun.net"}]
+
 
 @pytest.mark.parametrize(("rel", "kind"), [
     ("indico/web/static/dist/js/mathjax/es5/latest.js", None), ("static/tinymce/plugins/media/plugin.js", None),

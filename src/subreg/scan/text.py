@@ -367,10 +367,11 @@ def _keyed(prefix: str, word: re.Pattern[str]) -> bool:
 
 
 def _prose(prefix: str) -> bool:
-    """Whether the string still open at the end of the prefix follows `word
-    \\s*[(:=]\\s*[frbu]?`: read from the end, for each kind of quote from its last
-    one, so that the other quotes inside a description's text (an apostrophe, a
-    backtick around a name) do not hide the key it is the value of."""
+    """`_PROSE.search(prefix)` from the end: whether the string still open at the end
+    of the prefix follows `word["']?\\s*[(:=]\\s*[frbu]?` (a key, quoted or not),
+    tried for each kind of quote from its last one, so that the other quotes inside a
+    description's text (an apostrophe, a backtick around a name) do not hide the key
+    it is the value of."""
     return any(_prose_from(prefix, prefix.rfind(q)) for q in _QUOTES)
 
 
